@@ -15,7 +15,8 @@ export type ServingErrorCode =
   | 'DEADLINE_EXCEEDED'
   | 'INTERNAL'
   | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE';
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'METHOD_NOT_ALLOWED';
 
 /** HTTP status for each code, as TF Serving's http_rest_api_handler maps them. */
 export const HTTP_STATUS: Record<ServingErrorCode, number> = {
@@ -29,6 +30,7 @@ export const HTTP_STATUS: Record<ServingErrorCode, number> = {
   INTERNAL: 500,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  METHOD_NOT_ALLOWED: 405,
 };
 
 /** Base class: a message for the client and a code that decides the HTTP status. */
@@ -108,5 +110,14 @@ export class PayloadTooLargeError extends ServingError {
 export class UnsupportedMediaTypeError extends ServingError {
   constructor(message: string) {
     super('UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
+export class MethodNotAllowedError extends ServingError {
+  constructor(
+    message: string,
+    readonly allow: string,
+  ) {
+    super('METHOD_NOT_ALLOWED', message);
   }
 }

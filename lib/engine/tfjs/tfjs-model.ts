@@ -1,0 +1,206 @@
+/**
+ * TF.js model folders (`model.json` + weight shards): LayersModel or GraphModel behind the
+ * engine-neutral LoadedModel, with signatures in TF Serving's terms.
+ * @module engine/tfjs/tfjs-model
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import { loadLayersModel, Sequential, type LayersModel } from '@tensorflow/tfjs-layers';
+import { DEFAULT_SIGNATURE, PREDICT_METHOD, type Signature, type SignatureMap, type TensorSpec } from '../signature.ts';
+import { DTYPES, type DType, type TensorMap } from '../tensor.ts';
+import type { LoadedModel } from '../model.ts';
+import { readArtifacts } from './file-io.ts';
+import { tensorflowDType, toHostTensor, toTfTensor } from './tensors.ts';
+
+/** Loads the TF.js model whose `model.json` is at `modelJsonPath`. */
+export async function loadTfjsModel(modelJsonPath: string): Promise<LoadedModel> {
+  const artifacts = await readArtifacts(modelJsonPath);
+  const handler: tf.io.IOHandler = { load: async () => artifacts };
+  if (isGraphModel(artifacts)) {
+    const model = await loadGraphModel(handler);
+    return new TfjsGraphModel(model, graphSignatures(model, artifacts));
+  }
+  const model = await loadLayersModel(handler);
+  // A loaded Sequential names its inputs and outputs only once built.
+  if (model instanceof Sequential && model.inputNames.length === 0) model.build();
+  return new TfjsLayersModel(model, layersSignatures(model));
+}
+
+function isGraphModel(artifacts: tf.io.ModelArtifacts): boolean {
+  if (artifacts.format) return artifacts.format === 'graph-model';
+  return Array.isArray((artifacts.modelTopology as { node?: unknown })?.node);
+}
+
+/** Shared by both kinds: reading a signature's outputs back into host memory. */
+abstract class TfjsModel implements LoadedModel {
+  abstract readonly format: string;
+
+  constructor(readonly signatures: SignatureMap) {}
+
+  async run(signatureName: string, inputs: TensorMap, outputNames?: string[]): Promise<TensorMap> {
+    const signature = this.signatures[signatureName];
+    if (!signature) throw new Error(`No signature ${signatureName}`);
+    const aliases = outputNames ?? Object.keys(signature.outputs);
+    const feeds: Record<string, tf.Tensor> = {};
+    try {
+      for (const alias of Object.keys(signature.inputs)) {
+        feeds[alias] = toTfTensor(inputs[alias], alias);
+      }
+      const outputs = await this.execute(signature, feeds, aliases);
+      try {
+        const result: TensorMap = {};
+        for (let i = 0; i < aliases.length; i++) {
+          result[aliases[i]] = await toHostTensor(outputs[i], signature.outputs[aliases[i]].dtype);
+        }
+        return result;
+      } finally {
+        tf.dispose(outputs);
+      }
+    } finally {
+      tf.dispose(Object.values(feeds));
+    }
+  }
+
+  /** Runs the model; returns one tensor per requested output alias, in order (caller disposes). */
+  protected abstract execute(
+    signature: Signature,
+    feeds: Record<string, tf.Tensor>,
+    outputAliases: string[],
+  ): Promise<tf.Tensor[]>;
+
+  abstract dispose(): void;
+}
+
+class TfjsLayersModel extends TfjsModel {
+  readonly format = 'tfjs-layers-model';
+
+  constructor(
+    private readonly model: LayersModel,
+    signatures: SignatureMap,
+  ) {
+    super(signatures);
+  }
+
+  protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {
+    const ordered = this.model.inputNames.map((name) => feeds[name]);
+    const batchSize = ordered[0].shape[0] ?? 1;
+    const all = tf.tidy(() => {
+      const result = this.model.predict(ordered.length === 1 ? ordered[0] : ordered, { batchSize });
+      return Array.isArray(result) ? result : [result];
+    });
+    const wanted = outputAliases.map((alias) => all[this.model.outputNames.indexOf(alias)]);
+    tf.dispose(all.filter((tensor) => !wanted.includes(tensor)));
+    return wanted;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+class TfjsGraphModel extends TfjsModel {
+  readonly format = 'tfjs-graph-model';
+
+  constructor(
+    private readonly model: GraphModel,
+    signatures: SignatureMap,
+  ) {
+    super(signatures);
+  }
+
+  protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {
+    const byTensorName: tf.NamedTensorMap = {};
+    for (const [alias, tensor] of Object.entries(feeds)) {
+      byTensorName[signature.inputs[alias].tensorName] = tensor;
+    }
+    const names = outputAliases.map((alias) => signature.outputs[alias].tensorName);
+    const result = this.synchronous
+      ? this.executeSync(byTensorName, names)
+      : await this.model.executeAsync(byTensorName, names);
+    return Array.isArray(result) ? result : [result];
+  }
+
+  /** Plain graphs run faster through execute(); control flow or dynamic shapes need executeAsync. */
+  private synchronous = true;
+
+  private executeSync(feeds: tf.NamedTensorMap, names: string[]): tf.Tensor | tf.Tensor[] | Promise<tf.Tensor | tf.Tensor[]> {
+    try {
+      return this.model.execute(feeds, names);
+    } catch (error) {
+      if (!/executeAsync/.test((error as Error).message)) throw error;
+      this.synchronous = false;
+      return this.model.executeAsync(feeds, names);
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** A LayersModel's one signature, keyed by its input and output layer names (as Keras exports). */
+function layersSignatures(model: LayersModel): SignatureMap {
+  const specs = (names: string[], tensors: { shape: (number | null)[]; dtype: string; name: string }[]) =>
+    Object.fromEntries(
+      names.map((name, i): [string, TensorSpec] => [
+        name,
+        { tensorName: tensors[i].name, dtype: tensorflowDType(tensors[i].dtype), shape: tensors[i].shape.map((d) => d ?? -1) },
+      ]),
+    );
+  return {
+    [DEFAULT_SIGNATURE]: {
+      methodName: PREDICT_METHOD,
+      inputs: specs(model.inputNames, model.inputs),
+      outputs: specs(model.outputNames, model.outputs),
+    },
+  };
+}
+
+/** The SignatureDef JSON the converter stores in `model.json`, when present. */
+interface SignatureDefJson {
+  methodName?: string;
+  inputs?: Record<string, TensorInfoJson>;
+  outputs?: Record<string, TensorInfoJson>;
+}
+
+interface TensorInfoJson {
+  name: string;
+  dtype?: string;
+  tensorShape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
+}
+
+/** A GraphModel's signature: the converter's SignatureDef if stored, else its graph inputs/outputs. */
+function graphSignatures(model: GraphModel, artifacts: tf.io.ModelArtifacts): SignatureMap {
+  const stored = artifacts.signature as SignatureDefJson | undefined;
+  if (stored?.inputs && stored.outputs) {
+    return {
+      [DEFAULT_SIGNATURE]: {
+        methodName: stored.methodName || PREDICT_METHOD,
+        inputs: mapValues(stored.inputs, fromTensorInfo),
+        outputs: mapValues(stored.outputs, fromTensorInfo),
+      },
+    };
+  }
+  const specs = (infos: { name: string; shape?: number[]; dtype: string }[]) =>
+    Object.fromEntries(
+      infos.map((info): [string, TensorSpec] => [
+        info.name,
+        { tensorName: info.name, dtype: tensorflowDType(info.dtype), shape: info.shape ?? null },
+      ]),
+    );
+  return {
+    [DEFAULT_SIGNATURE]: { methodName: PREDICT_METHOD, inputs: specs(model.inputs), outputs: specs(model.outputs) },
+  };
+}
+
+function fromTensorInfo(info: TensorInfoJson): TensorSpec {
+  const dtype = DTYPES.includes(info.dtype as DType) ? (info.dtype as DType) : 'DT_FLOAT';
+  const shape = !info.tensorShape || info.tensorShape.unknownRank
+    ? null
+    : (info.tensorShape.dim ?? []).map((dim) => Number(dim.size ?? -1));
+  return { tensorName: info.name, dtype, shape };
+}
+
+function mapValues<A, B>(record: Record<string, A>, fn: (value: A) => B): Record<string, B> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
+}

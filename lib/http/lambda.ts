@@ -1,0 +1,34 @@
+/**
+ * The AWS Lambda adapter: Hono's own aws-lambda `handle` (API Gateway REST v1, HTTP API v2,
+ * function URLs, ALB; base64 bodies) plus the one thing it lacks for us — stripping a named
+ * stage from an HTTP API's `rawPath`.
+ * @module http/lambda
+ */
+import type { APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import type { ModelService } from '../service/model-service.ts';
+import { createRouter, type RouterOptions } from './router.ts';
+
+export type LambdaHandler = ReturnType<typeof handle>;
+
+/**
+ * Builds the Lambda handler for one or more services and starts loading their models right away,
+ * so the cold start's init phase pays for it (a failed load is logged and retried per request).
+ */
+export function createHandler(services: ModelService | ModelService[], options: RouterOptions = {}) {
+  const list = Array.isArray(services) ? services : [services];
+  for (const service of list) {
+    service.load().catch((error: unknown) => console.error(`lambda-serving: ${service.name} failed to load`, error));
+  }
+  const handler = handle(createRouter(list, options));
+  return (event: LambdaEvent, context?: LambdaContext) => handler(withoutStagePrefix(event), context);
+}
+
+/** HTTP API events on a named stage carry `/<stage>` in rawPath; routes are stage-independent. */
+function withoutStagePrefix<E extends LambdaEvent>(event: E): E {
+  const v2 = event as unknown as Partial<APIGatewayProxyEventV2>;
+  const stage = v2.requestContext?.stage;
+  if (typeof v2.rawPath !== 'string' || !stage || stage === '$default') return event;
+  const prefix = `/${stage}/`;
+  return v2.rawPath.startsWith(prefix) ? { ...event, rawPath: v2.rawPath.slice(prefix.length - 1) } : event;
+}

@@ -1,0 +1,3 @@
+import { runEndToEndCases } from './serve-and-lambda.cases.ts';
+
+runEndToEndCases('wasm');

@@ -1,0 +1,3 @@
+import { runEngineCases } from './engine.cases.ts';
+
+runEngineCases('cpu');
