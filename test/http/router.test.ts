@@ -139,7 +139,7 @@ describe('status and metadata', () => {
           signature_def: {
             serving_default: {
               inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: { dim: [dim('-1'), dim('1')], unknown_rank: false }, name: 'x' } },
-              outputs: { y: { dtype: 'DT_FLOAT', tensor_shape: { dim: [dim('-1'), dim('1')], unknown_rank: false }, name: 'y/BiasAdd' } },
+              outputs: { y: { dtype: 'DT_FLOAT', tensor_shape: { dim: [dim('-1'), dim('1')], unknown_rank: false }, name: 'y' } },
               method_name: 'tensorflow/serving/predict',
               defaults: {},
             },

@@ -138,13 +138,17 @@ class TfjsGraphModel extends TfjsModel {
   }
 }
 
-/** A LayersModel's one signature, keyed by its input and output layer names (as Keras exports). */
+/**
+ * A LayersModel's one signature, keyed by its input and output layer names (as Keras exports).
+ * Layer names also serve as tensor names: TF.js's symbolic tensor names gain `_1` suffixes when a
+ * process builds models with the same names, so they are not stable.
+ */
 function layersSignatures(model: LayersModel): SignatureMap {
-  const specs = (names: string[], tensors: { shape: (number | null)[]; dtype: string; name: string }[]) =>
+  const specs = (names: string[], tensors: { shape: (number | null)[]; dtype: string }[]) =>
     Object.fromEntries(
       names.map((name, i): [string, TensorSpec] => [
         name,
-        { tensorName: tensors[i].name, dtype: tensorflowDType(tensors[i].dtype), shape: tensors[i].shape.map((d) => d ?? -1) },
+        { tensorName: name, dtype: tensorflowDType(tensors[i].dtype), shape: tensors[i].shape.map((d) => d ?? -1) },
       ]),
     );
   return {
