@@ -3,6 +3,7 @@
  * @module cli/main
  */
 import { serveCommand } from './serve.ts';
+import { ModelConfigError } from './model-config-file.ts';
 import { SERVE_USAGE, UsageError } from './serve-flags.ts';
 
 const USAGE = `Usage: lambda-serving <command> [flags]
@@ -14,7 +15,10 @@ Commands:
 ${SERVE_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  serve: serveCommand,
+  async serve(argv) {
+    if (argv.includes('--help') || argv.includes('-h')) console.log(SERVE_USAGE);
+    else await serveCommand(argv);
+  },
   async help() {
     console.log(USAGE);
   },
@@ -30,6 +34,10 @@ export async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     console.error(`lambda-serving: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (error instanceof ModelConfigError) {
+    console.error(`lambda-serving: ${error.message}`);
     process.exit(2);
   }
   console.error('lambda-serving:', error);

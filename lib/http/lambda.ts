@@ -4,12 +4,13 @@
  * stage from an HTTP API's `rawPath`.
  * @module http/lambda
  */
-import type { APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
+import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import type { ModelService } from '../service/model-service.ts';
 import { createRouter, type RouterOptions } from './router.ts';
 
-export type LambdaHandler = ReturnType<typeof handle>;
+/** The events API Gateway (REST v1, HTTP API v2), function URLs and ALB send. */
+export type HttpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent | LambdaEvent;
 
 /**
  * Builds the Lambda handler for one or more services and starts loading their models right away,
@@ -21,7 +22,7 @@ export function createHandler(services: ModelService | ModelService[], options: 
     service.load().catch((error: unknown) => console.error(`lambda-serving: ${service.name} failed to load`, error));
   }
   const handler = handle(createRouter(list, options));
-  return (event: LambdaEvent, context?: LambdaContext) => handler(withoutStagePrefix(event), context);
+  return (event: HttpEvent, context?: LambdaContext) => handler(withoutStagePrefix(event as LambdaEvent), context);
 }
 
 /** HTTP API events on a named stage carry `/<stage>` in rawPath; routes are stage-independent. */

@@ -115,7 +115,7 @@ class TfjsGraphModel extends TfjsModel {
     }
     const names = outputAliases.map((alias) => signature.outputs[alias].tensorName);
     const result = this.synchronous
-      ? this.executeSync(byTensorName, names)
+      ? await this.executeSync(byTensorName, names)
       : await this.model.executeAsync(byTensorName, names);
     return Array.isArray(result) ? result : [result];
   }
