@@ -21,15 +21,17 @@ function summarize(samples: number[]) {
   return { n: sorted.length, median_ms: at(0.5), p90_ms: at(0.9), p99_ms: at(0.99), min_ms: sorted[0] };
 }
 
-async function time(work: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < 20; i++) await work(); // warm-up
+/** Times `rounds` calls after a warm-up; tf.memory() after the warm-up and at the end. */
+async function time(work: () => Promise<void>) {
+  for (let i = 0; i < 20; i++) await work();
+  const memoryBefore = tf.memory();
   const samples: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const start = performance.now();
     await work();
     samples.push(performance.now() - start);
   }
-  return samples;
+  return { ...summarize(samples), tf_memory_before: memoryBefore, tf_memory_after: tf.memory() };
 }
 
 const backend = await initBackend();
@@ -43,7 +45,6 @@ const server = await serve(
   () => {},
 );
 const url = `http://127.0.0.1:${server.port}/v1/models/mnist:predict`;
-const memoryBefore = tf.memory();
 const http = await time(async () => {
   const response = await fetch(url, { method: 'POST', body });
   if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
@@ -59,15 +60,12 @@ const lambda = await time(async () => {
   const result = await handler(event, lambdaContext());
   if (result.statusCode !== 200) throw new Error(`Lambda ${result.statusCode}: ${result.body}`);
 });
-const memoryAfter = tf.memory();
 
 const results = {
   backend,
   rounds,
-  local_server_http: summarize(http),
-  lambda_handler_v2_event: summarize(lambda),
-  tf_memory_before: memoryBefore,
-  tf_memory_after: memoryAfter,
+  local_server_http: http,
+  lambda_handler_v2_event: lambda,
   node: process.version,
 };
 await mkdir(path.join(root, 'bench/results'), { recursive: true });
