@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     // Model loads and HTTP round trips on a 2-core machine: generous, not tight.
     testTimeout: 120_000,
     hookTimeout: 120_000,
