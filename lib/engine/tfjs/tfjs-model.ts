@@ -31,11 +31,14 @@ function isGraphModel(artifacts: tf.io.ModelArtifacts): boolean {
   return Array.isArray((artifacts.modelTopology as { node?: unknown })?.node);
 }
 
-/** Shared by both kinds: reading a signature's outputs back into host memory. */
-abstract class TfjsModel implements LoadedModel {
+/** Shared by both kinds: feeding host tensors in, reading a signature's outputs back out. */
+abstract class TfjsModel<Model extends LayersModel | GraphModel> implements LoadedModel {
   abstract readonly format: string;
 
-  constructor(readonly signatures: SignatureMap) {}
+  constructor(
+    protected readonly model: Model,
+    readonly signatures: SignatureMap,
+  ) {}
 
   async run(signatureName: string, inputs: TensorMap, outputNames?: string[]): Promise<TensorMap> {
     const signature = this.signatures[signatureName];
@@ -68,18 +71,13 @@ abstract class TfjsModel implements LoadedModel {
     outputAliases: string[],
   ): Promise<tf.Tensor[]>;
 
-  abstract dispose(): void;
+  dispose(): void {
+    this.model.dispose();
+  }
 }
 
-class TfjsLayersModel extends TfjsModel {
+class TfjsLayersModel extends TfjsModel<LayersModel> {
   readonly format = 'tfjs-layers-model';
-
-  constructor(
-    private readonly model: LayersModel,
-    signatures: SignatureMap,
-  ) {
-    super(signatures);
-  }
 
   protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {
     const ordered = this.model.inputNames.map((name) => feeds[name]);
@@ -92,21 +90,10 @@ class TfjsLayersModel extends TfjsModel {
     tf.dispose(all.filter((tensor) => !wanted.includes(tensor)));
     return wanted;
   }
-
-  dispose(): void {
-    this.model.dispose();
-  }
 }
 
-class TfjsGraphModel extends TfjsModel {
+class TfjsGraphModel extends TfjsModel<GraphModel> {
   readonly format = 'tfjs-graph-model';
-
-  constructor(
-    private readonly model: GraphModel,
-    signatures: SignatureMap,
-  ) {
-    super(signatures);
-  }
 
   protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {
     const byTensorName: tf.NamedTensorMap = {};
@@ -131,10 +118,6 @@ class TfjsGraphModel extends TfjsModel {
       this.synchronous = false;
       return this.model.executeAsync(feeds, names);
     }
-  }
-
-  dispose(): void {
-    this.model.dispose();
   }
 }
 
