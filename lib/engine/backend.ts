@@ -3,8 +3,10 @@
  * else pure-JS CPU. `LAMBDA_SERVING_BACKEND` forces one.
  * @module engine/backend
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -72,10 +74,15 @@ const REGISTER: Record<BackendName, () => Promise<void>> = {
   },
 };
 
-/** Where the `.wasm` binaries are: the env override (bundles), else the installed package. */
+/**
+ * Where the `.wasm` binaries are: the env override, else a `wasm/` folder beside the running
+ * bundle (how `npm run package` lays out a Lambda zip), else the installed package.
+ */
 function wasmDirectory(): string {
   const configured = process.env[WASM_PATH_ENV];
   if (configured) return configured.endsWith('/') ? configured : `${configured}/`;
+  const besideBundle = fileURLToPath(new URL('../wasm/', import.meta.url));
+  if (existsSync(path.join(besideBundle, 'tfjs-backend-wasm.wasm'))) return besideBundle;
   const require = createRequire(import.meta.url);
   return `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`;
 }

@@ -1,0 +1,160 @@
+/**
+ * Builds one Lambda zip per handler: `handlers/<model>.ts` → `.build/<model>.zip` holding
+ *   handlers/<model>.mjs   the esbuild bundle (ESM, Node 20, minified; tfjs-node left out)
+ *   models/<model>/        only this model's files
+ *   wasm/*.wasm            TF.js WASM binaries (found by lib/engine/backend.ts beside the bundle)
+ *   node_modules/          sharp and its native binary for the target architecture (external)
+ * `--dev` instead writes every handler into one tree, `.build/dev/`, for serverless-offline.
+ *
+ * Why our own script rather than serverless-esbuild: the zip must carry files esbuild never sees
+ * (WASM binaries, model folders, another architecture's sharp binary); here each is one explicit
+ * step, and the same layout serves `sls package`, serverless-offline and the zip tests.
+ *
+ * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev] [model ...]
+ */
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { zipSync, type Zippable } from 'fflate';
+
+const root = path.resolve(import.meta.dirname, '..');
+const buildDir = path.join(root, '.build');
+const require = createRequire(import.meta.url);
+
+export type Architecture = 'x86_64' | 'arm64';
+
+interface Options {
+  arch: Architecture;
+  dev: boolean;
+  models: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { arch: (process.env.LAMBDA_ARCH as Architecture) || 'x86_64', dev: false, models: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--dev') options.dev = true;
+    else if (arg === '--arch') options.arch = argv[++i] as Architecture;
+    else if (arg.startsWith('--arch=')) options.arch = arg.slice(7) as Architecture;
+    else options.models.push(arg);
+  }
+  if (!['x86_64', 'arm64'].includes(options.arch)) throw new Error(`--arch must be x86_64 or arm64, got ${options.arch}`);
+  return options;
+}
+
+/** Every handler file names one model: handlers/<model>.ts. */
+async function handlerModels(): Promise<string[]> {
+  return (await readdir(path.join(root, 'handlers'))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+}
+
+async function bundle(model: string, outDir: string): Promise<void> {
+  await build({
+    entryPoints: [path.join(root, 'handlers', `${model}.ts`)],
+    outfile: path.join(outDir, 'handlers', `${model}.mjs`),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    // Native or optional: tfjs-node only where a container image ships it; sharp beside the bundle.
+    external: ['@tensorflow/tfjs-node', 'sharp'],
+    // CommonJS dependencies (TF.js's emscripten loader among them) use require() and __dirname.
+    banner: {
+      js: [
+        "import { createRequire as __lsRequire } from 'node:module';",
+        "import { fileURLToPath as __lsPath } from 'node:url';",
+        'const require = __lsRequire(import.meta.url);',
+        'const __filename = __lsPath(import.meta.url);',
+        "const __dirname = __lsPath(new URL('.', import.meta.url));",
+      ].join(' '),
+    },
+    logLevel: 'warning',
+  });
+}
+
+async function copyWasm(outDir: string): Promise<void> {
+  const source = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  await mkdir(path.join(outDir, 'wasm'), { recursive: true });
+  for (const file of (await readdir(source)).filter((f) => f.endsWith('.wasm'))) {
+    await cp(path.join(source, file), path.join(outDir, 'wasm', file));
+  }
+}
+
+/** sharp with its runtime dependencies and native binary for `arch`, installed once per arch. */
+async function nativeModules(arch: Architecture): Promise<string> {
+  const staging = path.join(buildDir, `.native-${arch}`);
+  const version = JSON.parse(await readFile(path.join(root, 'node_modules/sharp/package.json'), 'utf8')).version as string;
+  const marker = path.join(staging, `sharp-${version}`);
+  if (!(await exists(marker))) {
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    await writeFile(path.join(staging, 'package.json'), '{"private":true}');
+    execFileSync(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--omit=dev', '--os=linux', `--cpu=${arch === 'arm64' ? 'arm64' : 'x64'}`, '--libc=glibc', `sharp@${version}`],
+      { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    await writeFile(marker, '');
+  }
+  return path.join(staging, 'node_modules');
+}
+
+async function collect(dir: string, prefix = ''): Promise<Zippable> {
+  const files: Zippable = {};
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    const name = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) Object.assign(files, await collect(full, `${name}/`));
+    else if (entry.isFile()) files[name] = [await readFile(full), { attrs: (0o100644 << 16) >>> 0, os: 3 }];
+  }
+  return files;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
+}
+
+export async function packageLambdas(options: Options): Promise<{ model: string; zip?: string; bytes?: number }[]> {
+  const models = options.models.length ? options.models : await handlerModels();
+  const native = await nativeModules(options.arch);
+  const results = [];
+  if (options.dev) {
+    const outDir = path.join(buildDir, 'dev');
+    await rm(outDir, { recursive: true, force: true });
+    for (const model of models) {
+      await bundle(model, outDir);
+      await cp(path.join(root, 'models', model), path.join(outDir, 'models', model), { recursive: true });
+      results.push({ model });
+    }
+    await copyWasm(outDir);
+    await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
+    return results;
+  }
+  for (const model of models) {
+    const outDir = path.join(buildDir, model);
+    await rm(outDir, { recursive: true, force: true });
+    await bundle(model, outDir);
+    await cp(path.join(root, 'models', model), path.join(outDir, 'models', model), { recursive: true });
+    await copyWasm(outDir);
+    await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
+    const zip = zipSync(await collect(outDir), { level: 9 });
+    const zipPath = path.join(buildDir, `${model}.zip`);
+    await writeFile(zipPath, zip);
+    results.push({ model, zip: zipPath, bytes: zip.byteLength });
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const options = parseArgs(process.argv.slice(2));
+  for (const result of await packageLambdas(options)) {
+    console.log(
+      result.zip
+        ? `${result.model}: ${path.relative(root, result.zip)} ${(result.bytes! / 1024 / 1024).toFixed(2)} MB (${options.arch})`
+        : `${result.model}: .build/dev/handlers/${result.model}.mjs (${options.arch})`,
+    );
+  }
+}
