@@ -13,7 +13,7 @@
  * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev] [model ...]
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -85,19 +85,19 @@ async function copyWasm(outDir: string): Promise<void> {
 
 /** sharp with its runtime dependencies and native binary for `arch`, installed once per arch. */
 async function nativeModules(arch: Architecture): Promise<string> {
-  const staging = path.join(buildDir, `.native-${arch}`);
   const version = JSON.parse(await readFile(path.join(root, 'node_modules/sharp/package.json'), 'utf8')).version as string;
-  const marker = path.join(staging, `sharp-${version}`);
-  if (!(await exists(marker))) {
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
-    await writeFile(path.join(staging, 'package.json'), '{"private":true}');
+  const staging = path.join(buildDir, `.native-${arch}-sharp-${version}`);
+  if (!(await exists(staging))) {
+    // Install aside, then rename into place: concurrent builds never see a half-installed folder.
+    const scratch = `${staging}.${process.pid}`;
+    await mkdir(scratch, { recursive: true });
+    await writeFile(path.join(scratch, 'package.json'), '{"private":true}');
     execFileSync(
       'npm',
       ['install', '--no-save', '--no-audit', '--no-fund', '--omit=dev', '--os=linux', `--cpu=${arch === 'arm64' ? 'arm64' : 'x64'}`, '--libc=glibc', `sharp@${version}`],
-      { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] },
+      { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] },
     );
-    await writeFile(marker, '');
+    await rename(scratch, staging).catch(() => rm(scratch, { recursive: true, force: true }));
   }
   return path.join(staging, 'node_modules');
 }
@@ -132,6 +132,12 @@ export async function packageLambdas(options: Options): Promise<{ model: string;
     await copyWasm(outDir);
     await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
     return results;
+  }
+  if (!options.models.length) {
+    // A full build leaves no zip of a handler that no longer exists.
+    for (const stale of (await readdir(buildDir).catch(() => [])).filter((f) => f.endsWith('.zip'))) {
+      await rm(path.join(buildDir, stale));
+    }
   }
   for (const model of models) {
     const outDir = path.join(buildDir, model);

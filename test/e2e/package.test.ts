@@ -1,0 +1,120 @@
+/**
+ * `npm run package` for real: every zip unzipped into an empty folder and invoked by a fresh node
+ * process with an API Gateway HTTP API (v2) event, as Lambda would run it.
+ */
+import { execFile } from 'node:child_process';
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../lib/engine/backend.ts';
+import { ModelService, TensorResponse } from '../../lib/service/model-service.ts';
+import { encodePredictResponse } from '../../lib/codecs/index.ts';
+import { heldOutDigits } from '../../scripts/mnist-data.ts';
+import { httpApiEvent } from '../support/lambda-events.ts';
+import { invokeInFreshProcess, unzipToTemp } from '../support/lambda-zip.ts';
+import { REPO_ROOT } from '../support/serve-process.ts';
+
+const run = promisify(execFile);
+const MB = 1024 * 1024;
+
+const mnistBody = JSON.stringify({
+  instances: heldOutDigits()
+    .slice(0, 4)
+    .map((digit) => Array.from({ length: 28 }, (_, r) => Array.from(digit.pixels.subarray(r * 28, r * 28 + 28)))),
+});
+
+/** The request each example model gets, and how its answer is checked. */
+const CASES: Record<string, { body: string; expected: () => Promise<string> }> = {
+  half_plus_two: {
+    body: '{"instances": [2.0, 3.0, 4.0]}',
+    expected: async () => '{"predictions":[3.0,3.5,4.0]}',
+  },
+  mnist: {
+    body: mnistBody,
+    // The same request through the repo's own code on the same (wasm) backend.
+    expected: async () => {
+      await initBackend('wasm', () => {});
+      const service = new ModelService({ name: 'mnist', basePath: path.join(REPO_ROOT, 'models/mnist') });
+      const result = (await service.predict(JSON.parse(mnistBody))) as TensorResponse;
+      return encodePredictResponse(result.outputs, result.format);
+    },
+  },
+};
+
+let zips: string[];
+const taskRoots: string[] = [];
+
+beforeAll(async () => {
+  await run('npm', ['run', 'package'], { cwd: REPO_ROOT, maxBuffer: 16 * MB });
+  zips = (await readdir(path.join(REPO_ROOT, '.build'))).filter((f) => f.endsWith('.zip')).sort();
+}, 300_000);
+
+afterAll(async () => {
+  for (const dir of taskRoots) await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm run package', () => {
+  it('writes one zip per handler', async () => {
+    const handlers = (await readdir(path.join(REPO_ROOT, 'handlers'))).map((f) => f.replace(/\.ts$/, '.zip')).sort();
+    expect(zips).toEqual(handlers);
+    expect(zips.map((z) => z.slice(0, -4)).sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  it('wrote the CloudFormation template with a function, a function URL and HTTP API routes per model', async () => {
+    const template = JSON.parse(
+      await (await import('node:fs/promises')).readFile(path.join(REPO_ROOT, '.serverless/cloudformation-template-update-stack.json'), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const resources = Object.values(template.Resources);
+    const routes = resources.filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey);
+    for (const model of Object.keys(CASES)) {
+      expect(routes).toContain(`POST /v1/models/${model}:predict`);
+      expect(routes).toContain(`GET /v1/models/${model}`);
+      expect(routes).toContain(`ANY /v1/models/${model}/{proxy+}`);
+    }
+    const urls = resources.filter((r) => r.Type === 'AWS::Lambda::Url');
+    expect(urls).toHaveLength(Object.keys(CASES).length);
+    for (const url of urls) expect(url.Properties.AuthType).toBe('AWS_IAM');
+    const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
+    for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs20.x');
+  });
+
+  for (const model of Object.keys(CASES)) {
+    it(`${model}.zip runs from an empty folder in a fresh node process and answers a v2 event`, async () => {
+      const zipFile = path.join(REPO_ROOT, '.build', `${model}.zip`);
+      const zipped = (await stat(zipFile)).size;
+      const { dir, unzippedBytes } = await unzipToTemp(zipFile);
+      taskRoots.push(dir);
+      console.log(`${model}.zip: ${(zipped / MB).toFixed(2)} MB zipped, ${(unzippedBytes / MB).toFixed(2)} MB unzipped`);
+      expect(zipped).toBeLessThan(50 * MB);
+      expect(unzippedBytes).toBeLessThan(250 * MB);
+
+      const entries = await readdir(dir);
+      expect(entries.sort()).toEqual(['handlers', 'models', 'node_modules', 'wasm']);
+      expect(await readdir(path.join(dir, 'models'))).toEqual([model]);
+      expect(await readdir(path.join(dir, 'node_modules'))).not.toContain('@tensorflow');
+
+      const before = await listFiles(dir);
+      const invocation = await invokeInFreshProcess(
+        dir,
+        model,
+        httpApiEvent({ method: 'POST', path: `/v1/models/${model}:predict`, body: CASES[model].body }),
+      );
+      expect(invocation.result.statusCode).toBe(200);
+      expect(invocation.result.body).toBe(await CASES[model].expected());
+      expect(invocation.log).toContain('TF.js backend "wasm"');
+      // Lambda's task root is read-only: nothing may be written beside the bundle.
+      expect(await listFiles(dir)).toEqual(before);
+    });
+  }
+
+  it('carries a loadable sharp binary for the target architecture', async () => {
+    const dir = taskRoots[0];
+    const { stdout } = await run(process.execPath, ['-e', "console.log(require('sharp').versions.vips)"], { cwd: dir });
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+async function listFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).sort();
+}
