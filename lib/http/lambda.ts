@@ -6,23 +6,38 @@
  */
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import { powertoolsObserver, type InvocationObserver } from '../observability/powertools.ts';
 import type { ModelService } from '../service/model-service.ts';
 import { createRouter, type RouterOptions } from './router.ts';
 
 /** The events API Gateway (REST v1, HTTP API v2), function URLs and ALB send. */
 export type HttpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent | LambdaEvent;
 
+export interface HandlerOptions extends RouterOptions {
+  /** Logs and metrics per invocation; `false` for none. @default Powertools (JSON logs, EMF metrics) */
+  observer?: InvocationObserver | false;
+}
+
 /**
  * Builds the Lambda handler for one or more services and starts loading their models right away,
  * so the cold start's init phase pays for it (a failed load is logged and retried per request).
  */
-export function createHandler(services: ModelService | ModelService[], options: RouterOptions = {}) {
+export function createHandler(services: ModelService | ModelService[], options: HandlerOptions = {}) {
   const list = Array.isArray(services) ? services : [services];
   for (const service of list) {
     service.load().catch((error: unknown) => console.error(`lambda-serving: ${service.name} failed to load`, error));
   }
-  const handler = handle(createRouter(list, options));
-  return (event: HttpEvent, context?: LambdaContext) => handler(withoutStagePrefix(event as LambdaEvent), context);
+  const observer = options.observer === undefined ? powertoolsObserver() : options.observer;
+  const handler = handle(createRouter(list, { ...options, onRequest: options.onRequest ?? (observer ? observer.record : undefined) }));
+  return async (event: HttpEvent, context?: LambdaContext) => {
+    if (!observer) return handler(withoutStagePrefix(event as LambdaEvent), context);
+    observer.start(context);
+    try {
+      return await handler(withoutStagePrefix(event as LambdaEvent), context);
+    } finally {
+      observer.finish();
+    }
+  };
 }
 
 /** HTTP API events on a named stage carry `/<stage>` in rawPath; routes are stage-independent. */

@@ -17,7 +17,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../errors.ts';
 import { encodePredictResponse, parseJson, stringifyJson } from '../codecs/index.ts';
-import { TensorResponse, type ModelService, type PredictResult } from '../service/model-service.ts';
+import { TensorResponse, type ModelService, type PredictResult, type RequestTrace } from '../service/model-service.ts';
 import { parseModelPath, type ModelPath } from './model-path.ts';
 import { modelMetadataJson, modelStatusJson } from './rest-json.ts';
 
@@ -28,7 +28,23 @@ export interface RouterOptions {
   timeoutMs?: number;
   /** Where unexpected (500) errors are reported. @default console.error */
   logError?: (message: string, error: unknown) => void;
+  /** Called once per request after the response is ready (logging, metrics). @default none */
+  onRequest?: (record: RequestRecord) => void;
 }
+
+/** One request as observers see it: no bodies, only what is safe to log. */
+export interface RequestRecord extends RequestTrace {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  model?: string;
+  action?: string;
+  /** The error message sent to the client, for 4xx/5xx. */
+  error?: string;
+}
+
+export type RouterEnv = { Variables: { trace: RequestTrace & { model?: string; action?: string } } };
 
 export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
 
@@ -36,7 +52,7 @@ export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
 const JSON_CONTENT_TYPES = /^(application\/json|application\/[\w.+-]+\+json|text\/plain|application\/x-www-form-urlencoded)$/i;
 
 /** The router: a Hono app whose `fetch` every adapter calls. */
-export function createRouter(services: Iterable<ModelService>, options: RouterOptions = {}): Hono {
+export function createRouter(services: Iterable<ModelService>, options: RouterOptions = {}): Hono<RouterEnv> {
   const byName = new Map<string, ModelService>();
   for (const service of services) {
     if (byName.has(service.name)) throw new Error(`Two services are named ${service.name}`);
@@ -45,7 +61,19 @@ export function createRouter(services: Iterable<ModelService>, options: RouterOp
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const logError = options.logError ?? ((message, error) => console.error(message, error));
 
-  const app = new Hono();
+  const app = new Hono<RouterEnv>();
+  const onRequest = options.onRequest;
+
+  if (onRequest) {
+    app.use('*', async (c, next) => {
+      const start = performance.now();
+      const trace = { timings: {} };
+      c.set('trace', trace);
+      await next();
+      const error = c.res.status >= 400 ? await errorMessage(c.res) : undefined;
+      onRequest({ ...trace, method: c.req.method, path: c.req.path, status: c.res.status, durationMs: performance.now() - start, ...(error ? { error } : {}) });
+    });
+  }
 
   app.onError((error, c) => {
     if (error instanceof ServingError) return errorResponse(c, error);
@@ -72,6 +100,8 @@ export function createRouter(services: Iterable<ModelService>, options: RouterOp
       const allow = wantsPost ? 'POST' : 'GET';
       throw new MethodNotAllowedError(`${method} is not allowed on ${c.req.path}; use ${allow}`, allow);
     }
+    const trace = c.get('trace');
+    if (trace) Object.assign(trace, { model: route.name, action: route.action });
     const service = byName.get(route.name);
     if (!service) {
       throw new NotFoundError(`Servable not found for request: model ${route.name} is not served here`);
@@ -82,7 +112,7 @@ export function createRouter(services: Iterable<ModelService>, options: RouterOp
   return app;
 }
 
-async function dispatch(c: Context, service: ModelService, route: ModelPath): Promise<Response> {
+async function dispatch(c: Context<RouterEnv>, service: ModelService, route: ModelPath): Promise<Response> {
   const selector = { version: route.version, label: route.label };
   switch (route.action) {
     case 'status':
@@ -92,8 +122,10 @@ async function dispatch(c: Context, service: ModelService, route: ModelPath): Pr
       return json(c, modelMetadataJson(service.name, version, signatures));
     }
     case 'predict': {
-      const body = await readJsonBody(c);
-      return jsonText(c, encodeResult(await service.predict(body, selector)));
+      const trace = c.get('trace') ?? { timings: {} };
+      const body = await timed(trace, 'decode', () => readJsonBody(c));
+      const result = await service.predict(body, selector, trace);
+      return jsonText(c, await timed(trace, 'encode', () => encodeResult(result)));
     }
     default:
       throw new UnimplementedError(`:${route.action} is not supported yet; use :predict`);
@@ -114,6 +146,24 @@ function encodeResult(result: PredictResult): string {
   return result instanceof TensorResponse
     ? encodePredictResponse(result.outputs, result.format)
     : stringifyJson(result);
+}
+
+async function timed<T>(trace: RequestTrace, stage: string, work: () => T | Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    trace.timings[stage] = performance.now() - start;
+  }
+}
+
+/** The `error` of an error response, read from a clone so the response itself stays unread. */
+async function errorMessage(response: Response): Promise<string | undefined> {
+  try {
+    return ((await response.clone().json()) as { error?: string }).error;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Rejects with DEADLINE_EXCEEDED if `work` is not done in time (the work itself runs on). */

@@ -66,6 +66,14 @@ export class TensorResponse {
 /** A postprocess result: tensors to encode the TF Serving way, or any JSON body of the user's. */
 export type PredictResult = TensorResponse | JsonValue;
 
+/** What a caller learns about one predict: filled in as the request goes, even when it fails. */
+export interface RequestTrace {
+  version?: number;
+  signatureName?: string;
+  /** Milliseconds per stage; the service adds `preprocess`, `inference`, `postprocess`. */
+  timings: Record<string, number>;
+}
+
 /** Load state of one version, as TF Serving's ModelVersionStatus reports it. */
 export interface VersionStatus {
   version: number;
@@ -139,10 +147,12 @@ export class ModelService {
 
   // ---- serving -------------------------------------------------------------------------------
 
-  /** Runs one predict request body through the hooks. */
-  async predict(body: JsonValue, selector: VersionSelector = {}): Promise<PredictResult> {
+  /** Runs one predict request body through the hooks; `trace` collects version and timings. */
+  async predict(body: JsonValue, selector: VersionSelector = {}, trace: RequestTrace = { timings: {} }): Promise<PredictResult> {
     const request = predictRequest(body);
     const { version, model } = await this.resolve(selector);
+    trace.version = version;
+    trace.signatureName = request.signatureName;
     const signature = model.signatures[request.signatureName];
     if (!signature) {
       throw new InvalidArgumentError(
@@ -156,7 +166,7 @@ export class ModelService {
       signature,
       model,
       format: request.format,
-      timings: {},
+      timings: trace.timings,
     };
     const inputs = await timed(context, 'preprocess', () => this.preprocess(request, context));
     const outputs = await timed(context, 'inference', () => this.inference(inputs, context));

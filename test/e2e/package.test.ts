@@ -103,6 +103,7 @@ describe('npm run package', () => {
       expect(invocation.result.statusCode).toBe(200);
       expect(invocation.result.body).toBe(await CASES[model].expected());
       expect(invocation.log).toContain('TF.js backend "wasm"');
+      expectPowertoolsOutput(invocation.log, model);
       // Lambda's task root is read-only: nothing may be written beside the bundle.
       expect(await listFiles(dir)).toEqual(before);
     });
@@ -114,6 +115,31 @@ describe('npm run package', () => {
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+/** One JSON log line with request id, model, version and stage timings; EMF metrics; no bodies. */
+function expectPowertoolsOutput(log: string, model: string): void {
+  const records = log
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const served = records.find((r) => r.message === 'request served');
+  expect(served, log).toMatchObject({
+    level: 'INFO',
+    service: 'lambda-serving',
+    function_request_id: 'zip-test',
+    cold_start: true,
+    model,
+    status: 200,
+    action: 'predict',
+  });
+  expect(Object.keys(served!.timings_ms as object).sort()).toEqual(['decode', 'encode', 'inference', 'postprocess', 'preprocess']);
+  const emf = records.filter((r) => r._aws !== undefined);
+  const metricNames = emf.flatMap((r) =>
+    (r._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name)),
+  );
+  expect(metricNames).toEqual(expect.arrayContaining(['ColdStart', 'Latency', 'InferenceLatency', 'Requests']));
+  expect(log).not.toContain('instances');
+}
 
 async function listFiles(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).sort();

@@ -52,6 +52,7 @@ export async function invokeInFreshProcess(taskRoot: string, model: string, even
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_REGION: 'us-east-1',
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       TZ: ':UTC',
       LANG: 'en_US.UTF-8',
       LAMBDA_SERVING_BACKEND: 'wasm',
