@@ -16,12 +16,14 @@ function settings(model) {
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
 }
 
-function functionFor(model) {
+/** @param packaging 'zip' (a zip per model) or 'image' (one container image, CMD per model) */
+function functionFor(model, packaging) {
   const own = settings(model);
   const url = own.url ?? {};
   const fn = {
-    handler: `handlers/${model}.handler`,
-    package: { artifact: `.build/${model}.zip` },
+    ...(packaging === 'image'
+      ? { image: { name: 'lambdaserving', command: [`handlers/${model}.handler`] } }
+      : { handler: `handlers/${model}.handler`, package: { artifact: `.build/${model}.zip` } }),
     // Function URLs need IAM-signed requests unless a model opts out with "authorizer": "none".
     url: url.authorizer === 'none' ? { cors: url.cors ?? false } : { authorizer: 'aws_iam', cors: url.cors ?? false },
     events: [
@@ -37,11 +39,14 @@ function functionFor(model) {
   return fn;
 }
 
-module.exports = async () => {
+function functions(packaging) {
   const models = fs
     .readdirSync(path.join(root, 'handlers'))
     .filter((file) => file.endsWith('.ts'))
     .map((file) => file.slice(0, -3))
     .sort();
-  return Object.fromEntries(models.map((model) => [model.replace(/[^A-Za-z0-9]/g, ''), functionFor(model)]));
-};
+  return Object.fromEntries(models.map((model) => [model.replace(/[^A-Za-z0-9]/g, ''), functionFor(model, packaging)]));
+}
+
+// serverless.yml: ${file(./deploy/functions.cjs):zip}; serverless.image.yml: ...:image
+module.exports = { zip: () => functions('zip'), image: () => functions('image') };

@@ -5,12 +5,15 @@
  *   wasm/*.wasm            TF.js WASM binaries (found by lib/engine/backend.ts beside the bundle)
  *   node_modules/          sharp and its native binary for the target architecture (external)
  * `--dev` instead writes every handler into one tree, `.build/dev/`, for serverless-offline.
+ * `--image` writes that tree to `.build/image/` with TF.js left out of the bundles, plus
+ * package.json and the lock, for deploy/Dockerfile: there `npm ci` installs TF.js and the native
+ * `@tensorflow/tfjs-node`, which must share one tfjs-core with the handler.
  *
  * Why our own script rather than serverless-esbuild: the zip must carry files esbuild never sees
  * (WASM binaries, model folders, another architecture's sharp binary); here each is one explicit
  * step, and the same layout serves `sls package`, serverless-offline and the zip tests.
  *
- * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev] [model ...]
+ * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev | --image] [model ...]
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -27,15 +30,16 @@ export type Architecture = 'x86_64' | 'arm64';
 
 interface Options {
   arch: Architecture;
-  dev: boolean;
+  /** One tree for every handler instead of a zip each: for serverless-offline or a container image. */
+  tree?: 'dev' | 'image';
   models: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { arch: (process.env.LAMBDA_ARCH as Architecture) || 'x86_64', dev: false, models: [] };
+  const options: Options = { arch: (process.env.LAMBDA_ARCH as Architecture) || 'x86_64', models: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--dev') options.dev = true;
+    if (arg === '--dev' || arg === '--image') options.tree = arg.slice(2) as 'dev' | 'image';
     else if (arg === '--arch') options.arch = argv[++i] as Architecture;
     else if (arg.startsWith('--arch=')) options.arch = arg.slice(7) as Architecture;
     else options.models.push(arg);
@@ -49,7 +53,10 @@ async function handlerModels(): Promise<string[]> {
   return (await readdir(path.join(root, 'handlers'))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
 }
 
-async function bundle(model: string, outDir: string): Promise<void> {
+/** TF.js stays out of image bundles: the image's node_modules holds it with tfjs-node. */
+const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
+
+async function bundle(model: string, outDir: string, externalTfjs = false): Promise<void> {
   await build({
     entryPoints: [path.join(root, 'handlers', `${model}.ts`)],
     outfile: path.join(outDir, 'handlers', `${model}.mjs`),
@@ -60,7 +67,7 @@ async function bundle(model: string, outDir: string): Promise<void> {
     minify: true,
     legalComments: 'none',
     // Native or optional: tfjs-node only where a container image ships it; sharp beside the bundle.
-    external: ['@tensorflow/tfjs-node', 'sharp'],
+    external: ['@tensorflow/tfjs-node', 'sharp', ...(externalTfjs ? TFJS_PACKAGES : [])],
     // CommonJS dependencies (TF.js's emscripten loader among them) use require() and __dirname.
     banner: {
       js: [
@@ -119,18 +126,19 @@ async function exists(file: string): Promise<boolean> {
 
 export async function packageLambdas(options: Options): Promise<{ model: string; zip?: string; bytes?: number }[]> {
   const models = options.models.length ? options.models : await handlerModels();
-  const native = await nativeModules(options.arch);
+  const native = options.tree === 'image' ? '' : await nativeModules(options.arch);
   const results = [];
-  if (options.dev) {
-    const outDir = path.join(buildDir, 'dev');
+  if (options.tree) {
+    const outDir = path.join(buildDir, options.tree);
     await rm(outDir, { recursive: true, force: true });
     for (const model of models) {
-      await bundle(model, outDir);
+      await bundle(model, outDir, options.tree === 'image');
       await cp(path.join(root, 'models', model), path.join(outDir, 'models', model), { recursive: true });
       results.push({ model });
     }
     await copyWasm(outDir);
-    await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
+    if (options.tree === 'dev') await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
+    else for (const file of ['package.json', 'package-lock.json', '.npmrc']) await cp(path.join(root, file), path.join(outDir, file));
     return results;
   }
   if (!options.models.length) {
@@ -160,7 +168,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(
       result.zip
         ? `${result.model}: ${path.relative(root, result.zip)} ${(result.bytes! / 1024 / 1024).toFixed(2)} MB (${options.arch})`
-        : `${result.model}: .build/dev/handlers/${result.model}.mjs (${options.arch})`,
+        : `${result.model}: .build/${options.tree}/handlers/${result.model}.mjs`,
     );
   }
 }

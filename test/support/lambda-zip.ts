@@ -36,14 +36,19 @@ export interface Invocation {
 }
 
 /** Starts a fresh node process in `taskRoot` (as /var/task) and invokes `handlers/<model>.mjs` once. */
-export async function invokeInFreshProcess(taskRoot: string, model: string, event: unknown): Promise<Invocation> {
+export async function invokeInFreshProcess(
+  taskRoot: string,
+  model: string,
+  event: unknown,
+  envOverrides: Record<string, string | undefined> = {},
+): Promise<Invocation> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'lambda-event-'));
   const eventFile = path.join(scratch, 'event.json');
   await writeFile(eventFile, JSON.stringify(event));
   const { stdout, stderr } = await run(process.execPath, [invoker, taskRoot, `handlers/${model}.mjs`, eventFile], {
     cwd: taskRoot,
     // What Lambda's Node runtime sets, and nothing from this repo (no NODE_PATH, no tsx).
-    env: {
+    env: withOverrides({
       PATH: '/usr/local/bin:/usr/bin:/bin',
       LAMBDA_TASK_ROOT: taskRoot,
       LAMBDA_RUNTIME_DIR: '/var/runtime',
@@ -58,10 +63,15 @@ export async function invokeInFreshProcess(taskRoot: string, model: string, even
       LAMBDA_SERVING_BACKEND: 'wasm',
       POWERTOOLS_SERVICE_NAME: 'lambda-serving',
       POWERTOOLS_METRICS_NAMESPACE: 'LambdaServing',
-    },
+    }, envOverrides),
     maxBuffer: 16 * 1024 * 1024,
   });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`no result from ${model}:\n${stdout}\n${stderr}`);
   return { ...(JSON.parse(line.slice(7)) as Omit<Invocation, 'log'>), log: stdout + stderr };
+}
+
+function withOverrides(env: Record<string, string>, overrides: Record<string, string | undefined>): Record<string, string> {
+  const merged: Record<string, string | undefined> = { ...env, ...overrides };
+  return Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
