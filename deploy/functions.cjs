@@ -16,9 +16,11 @@ function settings(model) {
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
 }
 
-/** @param packaging 'zip' (a zip per model) or 'image' (one container image, CMD per model) */
-function functionFor(model, packaging) {
-  const own = settings(model);
+/**
+ * @param packaging 'zip' (a zip per model) or 'image' (one container image, CMD per model)
+ * @param own the model's settings (default: its lambda.json)
+ */
+function functionFor(model, packaging, own = settings(model)) {
   const url = own.url ?? {};
   const fn = {
     ...(packaging === 'image'
@@ -49,4 +51,4 @@ function functions(packaging) {
 }
 
 // serverless.yml: ${file(./deploy/functions.cjs):zip}; serverless.image.yml: ...:image
-module.exports = { zip: () => functions('zip'), image: () => functions('image') };
+module.exports = { zip: () => functions('zip'), image: () => functions('image'), functionFor };
