@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // In-process handlers stay quiet; the packaged-zip tests set their own Lambda environment
+    // and assert on the Powertools output.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
     // Model loads and HTTP round trips on a 2-core machine: generous, not tight.
     testTimeout: 120_000,
     hookTimeout: 120_000,
