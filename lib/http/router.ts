@@ -18,6 +18,7 @@ import {
 } from '../errors.ts';
 import { encodePredictResponse, parseJson, stringifyJson } from '../codecs/index.ts';
 import { TensorResponse, type ModelService, type PredictResult, type RequestTrace } from '../service/model-service.ts';
+import { timeStage } from '../service/timings.ts';
 import { parseModelPath, type ModelPath } from './model-path.ts';
 import { modelMetadataJson, modelStatusJson } from './rest-json.ts';
 
@@ -123,9 +124,9 @@ async function dispatch(c: Context<RouterEnv>, service: ModelService, route: Mod
     }
     case 'predict': {
       const trace = c.get('trace') ?? { timings: {} };
-      const body = await timed(trace, 'decode', () => readJsonBody(c));
+      const body = await timeStage(trace.timings, 'decode', () => readJsonBody(c));
       const result = await service.predict(body, selector, trace);
-      return jsonText(c, await timed(trace, 'encode', () => encodeResult(result)));
+      return jsonText(c, await timeStage(trace.timings, 'encode', () => encodeResult(result)));
     }
     default:
       throw new UnimplementedError(`:${route.action} is not supported yet; use :predict`);
@@ -146,15 +147,6 @@ function encodeResult(result: PredictResult): string {
   return result instanceof TensorResponse
     ? encodePredictResponse(result.outputs, result.format)
     : stringifyJson(result);
-}
-
-async function timed<T>(trace: RequestTrace, stage: string, work: () => T | Promise<T>): Promise<T> {
-  const start = performance.now();
-  try {
-    return await work();
-  } finally {
-    trace.timings[stage] = performance.now() - start;
-  }
 }
 
 /** The `error` of an error response, read from a clone so the response itself stays unread. */

@@ -12,6 +12,7 @@ import { DEFAULT_SIGNATURE, type Signature, type SignatureMap } from '../engine/
 import type { TensorMap } from '../engine/tensor.ts';
 import { DEFAULT_VERSION_POLICY, type ModelConfig, type VersionPolicy } from './model-config.ts';
 import { applyVersionPolicy, checkLabels, discoverVersions } from './model-versions.ts';
+import { timeStage } from './timings.ts';
 import { validateInputs } from './validate-inputs.ts';
 
 export interface ModelServiceOptions {
@@ -168,9 +169,9 @@ export class ModelService {
       format: request.format,
       timings: trace.timings,
     };
-    const inputs = await timed(context, 'preprocess', () => this.preprocess(request, context));
-    const outputs = await timed(context, 'inference', () => this.inference(inputs, context));
-    return timed(context, 'postprocess', () => this.postprocess(outputs, context));
+    const inputs = await timeStage(context.timings, 'preprocess', () => this.preprocess(request, context));
+    const outputs = await timeStage(context.timings, 'inference', () => this.inference(inputs, context));
+    return timeStage(context.timings, 'postprocess', () => this.postprocess(outputs, context));
   }
 
   /** Signatures of the selected version. */
@@ -303,13 +304,4 @@ function describe(slot: VersionSlot): VersionStatus {
     return { version: slot.version, state: 'END', error: { code, message: slot.error.message } };
   }
   return { version: slot.version, state: 'START' };
-}
-
-async function timed<T>(context: InferenceContext, stage: string, work: () => T | Promise<T>): Promise<T> {
-  const start = performance.now();
-  try {
-    return await work();
-  } finally {
-    context.timings[stage] = performance.now() - start;
-  }
 }
