@@ -92,7 +92,7 @@ class TfjsLayersModel extends TfjsModel<LayersModel> {
   }
 }
 
-class TfjsGraphModel extends TfjsModel<GraphModel> {
+export class TfjsGraphModel extends TfjsModel<GraphModel> {
   readonly format = 'tfjs-graph-model';
 
   protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {

@@ -1,0 +1,63 @@
+/**
+ * The engine-neutral graph every importer produces: frozen (weights are constants), inlined (no
+ * function calls), pruned GraphDef-level nodes with their attributes decoded, plus TF Serving
+ * signatures. Engines lower it (TF.js today); nothing here knows about any engine.
+ * @module importers/graph
+ */
+import type { SignatureMap } from '../engine/signature.ts';
+import type { DType, HostTensor } from '../engine/tensor.ts';
+
+/** A decoded NodeDef attribute. */
+export type AttrValue =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'string'; value: Uint8Array }
+  | { kind: 'type'; value: DType | string }
+  | { kind: 'shape'; value: number[] | null }
+  | { kind: 'tensor'; value: HostTensor }
+  | { kind: 'func'; name: string; attrs: Record<string, AttrValue> }
+  | { kind: 'list'; ints?: number[]; floats?: number[]; bools?: boolean[]; strings?: Uint8Array[]; types?: string[]; shapes?: (number[] | null)[] }
+  | { kind: 'none' };
+
+export interface GraphNode {
+  name: string;
+  /** The TensorFlow op, e.g. `Conv2D`, `Const`, `Placeholder`. */
+  op: string;
+  /** `node`, `node:1` (output 1), `^node` (control dependency), as in GraphDef. */
+  inputs: string[];
+  attrs: Record<string, AttrValue>;
+}
+
+export interface Graph {
+  /** Where it came from, e.g. `tf_saved_model (TF1)`, `tf_frozen_model`. */
+  source: string;
+  nodes: GraphNode[];
+  signatures: SignatureMap;
+}
+
+/** Splits `node:1` / `^node` into its node name and output index (-1 for a control input). */
+export function parseInput(input: string): { node: string; output: number } {
+  if (input.startsWith('^')) return { node: input.slice(1), output: -1 };
+  const colon = input.lastIndexOf(':');
+  if (colon > 0 && /^\d+$/.test(input.slice(colon + 1))) {
+    return { node: input.slice(0, colon), output: Number(input.slice(colon + 1)) };
+  }
+  return { node: input, output: 0 };
+}
+
+/** Keeps only the nodes that `outputs` (tensor names like `y:0`) depend on, in the original order. */
+export function pruneTo(nodes: GraphNode[], outputs: string[]): GraphNode[] {
+  const byName = new Map(nodes.map((node) => [node.name, node]));
+  const keep = new Set<string>();
+  const stack = outputs.map((output) => parseInput(output).node);
+  while (stack.length) {
+    const name = stack.pop()!;
+    if (keep.has(name)) continue;
+    const node = byName.get(name);
+    if (!node) continue;
+    keep.add(name);
+    for (const input of node.inputs) stack.push(parseInput(input).node);
+  }
+  return nodes.filter((node) => keep.has(node.name));
+}
