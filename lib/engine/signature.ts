@@ -18,11 +18,19 @@ export interface TensorSpec {
   dtype: DType;
   /** Dimensions, -1 where unknown; `null` when even the rank is unknown. */
   shape: number[] | null;
+  /**
+   * The shape requests are checked against, when it differs from the declared one. Imported
+   * TensorFlow graphs set `null`: TF Serving feeds whatever arrives and lets the graph's ops
+   * decide (half_plus_two declares x as [-1,1] yet answers [2.0, 3.0, 4.0]).
+   */
+  feedShape?: number[] | null;
 }
 
 /** A SignatureDef: inputs and outputs keyed by their alias (the names clients use). */
 export interface Signature {
   methodName: string;
+  /** Why this signature is listed (metadata) but cannot run here; unset when it can. */
+  unavailable?: string;
   inputs: Record<string, TensorSpec>;
   outputs: Record<string, TensorSpec>;
 }

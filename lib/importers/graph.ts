@@ -46,8 +46,12 @@ export function parseInput(input: string): { node: string; output: number } {
   return { node: input, output: 0 };
 }
 
-/** Keeps only the nodes that `outputs` (tensor names like `y:0`) depend on, in the original order. */
-export function pruneTo(nodes: GraphNode[], outputs: string[]): GraphNode[] {
+/**
+ * Keeps only the nodes that `outputs` (tensor names like `y:0`) depend on, in the original order.
+ * Nodes named in `feeds` are kept but not looked through: their values arrive with the request.
+ */
+export function pruneTo(nodes: GraphNode[], outputs: string[], feeds: string[] = []): GraphNode[] {
+  const fed = new Set(feeds.map((feed) => parseInput(feed).node));
   const byName = new Map(nodes.map((node) => [node.name, node]));
   const keep = new Set<string>();
   const stack = outputs.map((output) => parseInput(output).node);
@@ -57,6 +61,7 @@ export function pruneTo(nodes: GraphNode[], outputs: string[]): GraphNode[] {
     const node = byName.get(name);
     if (!node) continue;
     keep.add(name);
+    if (fed.has(name)) continue;
     for (const input of node.inputs) stack.push(parseInput(input).node);
   }
   return nodes.filter((node) => keep.has(node.name));

@@ -3,7 +3,8 @@
  * version policy, with labels naming versions.
  * @module service/model-versions
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { FailedPreconditionError, UnavailableError } from '../errors.ts';
 import type { VersionPolicy } from './model-config.ts';
 
@@ -14,7 +15,10 @@ export async function discoverVersions(basePath: string): Promise<Map<number, st
   });
   const versions = new Map<number, string>();
   for (const entry of entries) {
-    if (!entry.isDirectory() || !/^\d+$/.test(entry.name)) continue;
+    if (!/^\d+$/.test(entry.name)) continue;
+    // Version folders may be symlinks (a common way to pin or roll back a version).
+    const isFolder = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path.join(basePath, entry.name)).catch(() => null))?.isDirectory());
+    if (!isFolder) continue;
     const version = Number(entry.name);
     if (Number.isSafeInteger(version)) versions.set(version, entry.name);
   }

@@ -31,9 +31,10 @@ export function validateInputs(inputs: TensorMap, signature: Signature, signatur
         `Input '${name}' has ${tensor.values.length} values, but its shape [${tensor.shape}] holds ${sizeOf(tensor.shape)}`,
       );
     }
-    if (spec.shape && !shapeFits(tensor.shape, spec.shape)) {
+    const expected = spec.feedShape !== undefined ? spec.feedShape : spec.shape;
+    if (expected && !shapeFits(tensor.shape, expected)) {
       throw new InvalidArgumentError(
-        `Input '${name}' must have shape [${spec.shape}] (-1: any size), got [${tensor.shape}]`,
+        `Input '${name}' must have shape [${expected}] (-1: any size), got [${tensor.shape}]`,
       );
     }
   }

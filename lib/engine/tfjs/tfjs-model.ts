@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayersModel, Sequential, type LayersModel } from '@tensorflow/tfjs-layers';
+import { InvalidArgumentError, UnimplementedError } from '../../errors.ts';
 import { DEFAULT_SIGNATURE, PREDICT_METHOD, type Signature, type SignatureMap, type TensorSpec } from '../signature.ts';
 import { DTYPES, type DType, type TensorMap } from '../tensor.ts';
 import type { LoadedModel } from '../model.ts';
@@ -43,13 +44,18 @@ abstract class TfjsModel<Model extends LayersModel | GraphModel> implements Load
   async run(signatureName: string, inputs: TensorMap, outputNames?: string[]): Promise<TensorMap> {
     const signature = this.signatures[signatureName];
     if (!signature) throw new Error(`No signature ${signatureName}`);
+    if (signature.unavailable) throw new UnimplementedError(`Signature '${signatureName}': ${signature.unavailable}`);
     const aliases = outputNames ?? Object.keys(signature.outputs);
     const feeds: Record<string, tf.Tensor> = {};
     try {
       for (const alias of Object.keys(signature.inputs)) {
         feeds[alias] = toTfTensor(inputs[alias], alias);
       }
-      const outputs = await this.execute(signature, feeds, aliases);
+      const outputs = await this.execute(signature, feeds, aliases).catch((error: Error) => {
+        // Every op was checked at load time, so what fails now is the request's data (a shape the
+        // graph's ops refuse): TF Serving answers that with InvalidArgument too.
+        throw new InvalidArgumentError(`Model execution failed for signature '${signatureName}': ${error.message}`);
+      });
       try {
         const result: TensorMap = {};
         for (let i = 0; i < aliases.length; i++) {

@@ -1,0 +1,130 @@
+/**
+ * TensorFlow's own files served by `lambda-serving serve` over HTTP: TF Serving's half_plus_two
+ * SavedModel, the tf2onnx regression model as a TF1 SavedModel and as a frozen graph, DL4J's
+ * frozen LeNet — and a corrupt SavedModel that must not take the server down.
+ */
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
+import { startServe, type ServeProcess } from '../../support/serve-process.ts';
+
+const HALF_PLUS_TWO = fixture('tf-serving/saved_model_half_plus_two_cpu');
+const REGRESSION = fixture('tf1-savedmodel/tf2onnx-regression/regression');
+// SOURCES.md: W and b read from the files (identical in all four formats).
+const W = Math.fround(0.21396178);
+const B = Math.fround(1.0495254);
+
+let dir: string;
+let server: ServeProcess;
+
+async function predict(model: string, body: unknown, signature = '') {
+  const response = await fetch(`${server.url}/v1/models/${model}${signature}:predict`, { method: 'POST', body: JSON.stringify(body) });
+  return { status: response.status, text: await response.text() };
+}
+
+describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tf-models-'));
+    // TF Serving wants numbered version folders; these fixtures are bare model folders.
+    await mkdir(path.join(dir, 'regression_saved'));
+    await symlink(path.join(REGRESSION, 'saved_model'), path.join(dir, 'regression_saved', '1'));
+    await mkdir(path.join(dir, 'regression_frozen', '1'), { recursive: true });
+    await symlink(path.join(REGRESSION, 'graphdef/frozen.pb'), path.join(dir, 'regression_frozen', '1', 'frozen.pb'));
+    await mkdir(path.join(dir, 'lenet', '1'), { recursive: true });
+    await symlink(fixture('frozen-graphdef/dl4j-lenet/lenet_frozen.pb'), path.join(dir, 'lenet', '1', 'lenet_frozen.pb'));
+    await writeFile(path.join(dir, 'lenet', '1', 'frozen_graph.yaml'), 'input_names: [input]\noutput_names: [output]\n');
+    // A SavedModel whose saved_model.pb was cut short.
+    await cp(path.join(HALF_PLUS_TWO, '00000123'), path.join(dir, 'broken', '1'), { recursive: true });
+    const pb = await readFile(path.join(dir, 'broken', '1', 'saved_model.pb'));
+    await writeFile(path.join(dir, 'broken', '1', 'saved_model.pb'), pb.subarray(0, pb.length >> 1));
+    await writeFile(
+      path.join(dir, 'models.config'),
+      `model_config_list {
+        config { name: 'default' base_path: '${HALF_PLUS_TWO}' }
+        config { name: 'regression_saved' base_path: 'regression_saved' }
+        config { name: 'regression_frozen' base_path: 'regression_frozen' }
+        config { name: 'lenet' base_path: 'lenet' }
+        config { name: 'broken' base_path: 'broken' }
+      }`,
+    );
+    server = await startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${path.join(dir, 'models.config')}`]);
+  });
+
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('half_plus_two answers predict in row and columnar form as TF Serving does', async () => {
+    expect(await predict('default', { instances: [2.0, 3.0, 4.0] })).toEqual({ status: 200, text: '{"predictions":[3.0,3.5,4.0]}' });
+    expect(await predict('default', { inputs: [2.0, 3.0, 4.0] })).toEqual({ status: 200, text: '{"outputs":[3.0,3.5,4.0]}' });
+    expect(await predict('default', { instances: [[2.0], [3.0]] })).toEqual({ status: 200, text: '{"predictions":[[3.0],[3.5]]}' });
+  });
+
+  it('half_plus_two metadata equals TF Serving\'s own answer', async () => {
+    const expected = JSON.parse(await readFile(fixture('tf-serving/half_plus_two_model_metadata.json'), 'utf8'));
+    const actual = await (await fetch(`${server.url}/v1/models/default/metadata`)).json();
+    expect(actual).toEqual(expected);
+  });
+
+  it('half_plus_two status is TF Serving\'s', async () => {
+    expect(await (await fetch(`${server.url}/v1/models/default`)).json()).toEqual({
+      model_version_status: [{ version: '123', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }],
+    });
+  });
+
+  it('a signature that parses tf.Example in the graph answers 501 naming the op', async () => {
+    const response = await predict('default', { signature_name: 'classify_x_to_y', inputs: ['x'] });
+    expect(response.status).toBe(501);
+    expect(JSON.parse(response.text).error).toMatch(/ParseExample/);
+  });
+
+  it('the TF1 regression SavedModel computes W·X + b from its checkpoint', async () => {
+    const { status, text } = await predict('regression_saved', { inputs: [1, 2, 3] });
+    expect(status).toBe(200);
+    const outputs = JSON.parse(text).outputs as number[];
+    [1, 2, 3].forEach((x, i) => expect(outputs[i]).toBeCloseTo(Math.fround(Math.fround(W * x) + B), 5));
+    // SOURCES.md [derived]: X=[1,2,3] → [1.2634872, 1.4774490, 1.6914107].
+    expect(outputs.map((v) => Number(v.toFixed(6)))).toEqual([1.263487, 1.477449, 1.691411]);
+  });
+
+  it('the same model as a frozen graph gives the same answers, inputs and outputs found automatically', async () => {
+    const saved = await predict('regression_saved', { inputs: [1, 2, 3] });
+    const frozen = await predict('regression_frozen', { inputs: [1, 2, 3] });
+    expect(frozen.status).toBe(200);
+    expect(JSON.parse(frozen.text).outputs).toEqual(JSON.parse(saved.text).outputs);
+    const metadata = (await (await fetch(`${server.url}/v1/models/regression_frozen/metadata`)).json()) as {
+      metadata: { signature_def: { signature_def: { serving_default: { inputs: object; outputs: object } } } };
+    };
+    expect(Object.keys(metadata.metadata.signature_def.signature_def.serving_default.inputs)).toEqual(['X']);
+    expect(Object.keys(metadata.metadata.signature_def.signature_def.serving_default.outputs)).toEqual(['pred']);
+  });
+
+  it('frozen LeNet classifies the MNIST sample digits as the numpy reference does', async () => {
+    // SOURCES.md [derived, weak]: a numpy re-implementation from the file's weights on these PNGs.
+    const reference = [0, 1, 6, 3, 4, 1, 6, 7, 6, 4];
+    const images = [];
+    for (let n = 0; n < 10; n++) {
+      const { data } = await sharp(fixture(`tflite/tflm-mnist-lstm/samples/sample${n}.png`)).greyscale().raw().toBuffer({ resolveWithObject: true });
+      images.push(Array.from(data, (p) => p / 255));
+    }
+    const { status, text } = await predict('lenet', { instances: images });
+    expect(status).toBe(200);
+    expect(JSON.parse(text).predictions).toEqual(reference);
+  });
+
+  it('a truncated saved_model.pb fails to load with a clear error while the others keep serving', async () => {
+    const status = (await (await fetch(`${server.url}/v1/models/broken`)).json()) as {
+      model_version_status: { state: string; status: { error_message: string } }[];
+    };
+    expect(status.model_version_status[0].state).toBe('END');
+    expect(status.model_version_status[0].status.error_message).toMatch(/saved_model\.pb is not a valid SavedModel protobuf/);
+    const response = await predict('broken', { instances: [1.0] });
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.text).error).toMatch(/failed to load: .*saved_model\.pb is not a valid SavedModel/);
+    expect((await predict('default', { instances: [2.0] })).text).toBe('{"predictions":[3.0]}');
+  });
+});
