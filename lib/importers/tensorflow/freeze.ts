@@ -17,15 +17,20 @@ const VARIABLE_OPS = new Set(['VariableV2', 'Variable', 'VarHandleOp']);
  * constants. Variables missing from the checkpoint are left as they are: if a served output
  * depends on one, loading fails naming the op.
  */
-export async function freezeVariables(nodes: GraphNode[], checkpoint: CheckpointReader | undefined): Promise<GraphNode[]> {
+export async function freezeVariables(
+  nodes: GraphNode[],
+  checkpoint: CheckpointReader | undefined,
+  /** Variable node → checkpoint key where the name is not the key (TF2: see restore-map.ts). */
+  keys: Map<string, string> = new Map(),
+): Promise<GraphNode[]> {
   if (!checkpoint) return nodes;
   const frozen = new Map<string, GraphNode>();
   for (const node of nodes) {
     if (!VARIABLE_OPS.has(node.op)) continue;
     const sharedName = node.attrs.shared_name;
-    const key = node.op === 'VarHandleOp' && sharedName?.kind === 'string' && sharedName.value.length
+    const key = keys.get(node.name) ?? (node.op === 'VarHandleOp' && sharedName?.kind === 'string' && sharedName.value.length
       ? Buffer.from(sharedName.value).toString('utf8')
-      : node.name;
+      : node.name);
     if (!checkpoint.has(key)) continue;
     const value = await checkpoint.read(key).catch((error: Error) => {
       throw new FailedPreconditionError(`Cannot read variable ${key} from the checkpoint: ${error.message}`);

@@ -7,11 +7,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FailedPreconditionError, UnimplementedError } from '../../errors.ts';
+import { FailedPreconditionError } from '../../errors.ts';
 import type { SignatureMap, TensorSpec } from '../../engine/signature.ts';
 import { parseInput, pruneTo, type Graph, type GraphNode } from '../graph.ts';
 import { CheckpointReader } from './checkpoint.ts';
 import { freezeVariables } from './freeze.ts';
+import { inlineFunctionCalls } from './inline-functions.ts';
+import { restoredVariableKeys } from './restore-map.ts';
 import { mapNode, mapSignatures } from './mapper.ts';
 import { fillDefaultAttrs } from './op-defaults.ts';
 import { decodeSavedModel, type MetaGraphDefProto } from './proto.ts';
@@ -28,11 +30,6 @@ export async function importSavedModel(dir: string, options: SavedModelOptions =
   const file = path.join(dir, 'saved_model.pb');
   const savedModel = decodeSavedModel(await readFile(file), file);
   const meta = pickMetaGraph(savedModel.meta_graphs, options.tags ?? ['serve'], file);
-  if (meta.graph_def.library.function.length > 0 && meta.object_graph_def.nodes.length > 0) {
-    throw new UnimplementedError(
-      `${file} is a TF2 SavedModel (its signatures call functions); serving TF2 SavedModels is not supported yet — TF1 SavedModels and frozen graphs are`,
-    );
-  }
   const prefix = path.join(dir, 'variables', 'variables');
   const checkpoint = existsSync(`${prefix}.index`) ? await CheckpointReader.open(prefix) : undefined;
   try {
@@ -40,17 +37,25 @@ export async function importSavedModel(dir: string, options: SavedModelOptions =
     for (const signature of Object.values(signatures)) {
       for (const spec of Object.values(signature.inputs)) spec.feedShape = null;
     }
-    const declared = fillDefaultAttrs(meta.graph_def.node.map(mapNode), meta.meta_info_def.stripped_op_list.op);
-    const frozen = await freezeVariables(declared, checkpoint);
+    const functions = meta.graph_def.library.function;
+    const opDefs = meta.meta_info_def.stripped_op_list.op;
+    const mainGraph = meta.graph_def.node.map(mapNode);
+    const roots = Object.values(signatures).flatMap((signature) => tensorNames(signature.outputs));
+    // Inline without stopping at feeds: whether a signature needs tf.Example parsing is judged below.
+    const inlined = inlineFunctionCalls(mainGraph, functions, opDefs, roots);
+    const keys = restoredVariableKeys(mainGraph, functions, meta.saver_def.restore_op_name);
+    const frozen = await freezeVariables(fillDefaultAttrs(inlined, opDefs), checkpoint, keys);
     const available: SignatureMap = {};
     for (const [key, signature] of Object.entries(signatures)) {
       const parser = pruneTo(frozen, tensorNames(signature.outputs), tensorNames(signature.inputs)).find((node) => EXAMPLE_PARSERS.has(node.op));
       if (parser) signature.unavailable = `it parses tf.Example protos in the graph (${parser.op} at ${parser.name}), which is not supported yet`;
       else available[key] = signature;
     }
-    const feeds = Object.values(available).flatMap((signature) => tensorNames(signature.inputs));
-    const outputs = Object.values(available).flatMap((signature) => tensorNames(signature.outputs));
-    const nodes = pruneTo(feedsAsPlaceholders(frozen, available), outputs, feeds);
+    const nodes = pruneTo(
+      feedsAsPlaceholders(frozen, available),
+      Object.values(available).flatMap((signature) => tensorNames(signature.outputs)),
+      Object.values(available).flatMap((signature) => tensorNames(signature.inputs)),
+    );
     return { source: `tf_saved_model (TensorFlow ${meta.meta_info_def.tensorflow_version || 'unknown'})`, nodes, signatures };
   } finally {
     await checkpoint?.close();
