@@ -17,3 +17,5 @@ export {
   type DecodedPredictRequest,
   type PredictFormat,
 } from './predict-json.ts';
+export * from './tf-example.ts';
+export * from './classify-regress-json.ts';

@@ -2,7 +2,7 @@
  * Signatures in TF Serving's terms: what a model accepts and returns, independent of the engine.
  * @module engine/signature
  */
-import type { DType } from './tensor.ts';
+import type { DType, HostTensor } from './tensor.ts';
 
 /** TF Serving's default signature key. */
 export const DEFAULT_SIGNATURE = 'serving_default';
@@ -31,8 +31,26 @@ export interface Signature {
   methodName: string;
   /** Why this signature is listed (metadata) but cannot run here; unset when it can. */
   unavailable?: string;
+  /**
+   * Set when the graph parses serialized tf.Example protos (classify/regress signatures): the
+   * parsing is done before the graph, and each dense feature is fed at `tensorName`.
+   */
+  examples?: { features: ExampleFeatureSpec[] };
   inputs: Record<string, TensorSpec>;
   outputs: Record<string, TensorSpec>;
 }
 
 export type SignatureMap = Record<string, Signature>;
+
+/** One dense feature a graph's ParseExample reads. */
+export interface ExampleFeatureSpec {
+  /** The feature's key in tf.Example. */
+  key: string;
+  dtype: DType;
+  /** Per-example shape (without the batch dimension). */
+  shape: number[];
+  /** Used when an example lacks the feature; `null` makes the feature required. */
+  defaultValue: HostTensor | null;
+  /** Where the dense feature is fed into the graph. */
+  tensorName: string;
+}

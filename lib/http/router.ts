@@ -13,7 +13,6 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ServingError,
-  UnimplementedError,
   UnsupportedMediaTypeError,
 } from '../errors.ts';
 import { encodePredictResponse, parseJson, stringifyJson } from '../codecs/index.ts';
@@ -128,8 +127,12 @@ async function dispatch(c: Context<RouterEnv>, service: ModelService, route: Mod
       const result = await service.predict(body, selector, trace);
       return jsonText(c, await timeStage(trace.timings, 'encode', () => encodeResult(result)));
     }
-    default:
-      throw new UnimplementedError(`:${route.action} is not supported yet; use :predict`);
+    case 'classify':
+    case 'regress': {
+      const trace = c.get('trace') ?? { timings: {} };
+      const body = await timeStage(trace.timings, 'decode', () => readJsonBody(c));
+      return jsonText(c, await service[route.action](body, selector, trace));
+    }
   }
 }
 

@@ -4,11 +4,21 @@
  * @module service/model-service
  */
 import path from 'node:path';
-import { InvalidArgumentError, NotFoundError, ServingError, UnavailableError } from '../errors.ts';
-import { decodePredictInputs, readPredictBody, type JsonValue, type PredictFormat } from '../codecs/index.ts';
+import { InvalidArgumentError, NotFoundError, ServingError, UnavailableError, UnimplementedError } from '../errors.ts';
+import {
+  decodeExample,
+  decodePredictInputs,
+  denseFeatures,
+  encodeClassifyResponse,
+  encodeRegressResponse,
+  jsonExamples,
+  readPredictBody,
+  type JsonValue,
+  type PredictFormat,
+} from '../codecs/index.ts';
 import { loadModel } from '../engine/load-model.ts';
 import type { LoadedModel, ModelLoader } from '../engine/model.ts';
-import { DEFAULT_SIGNATURE, type Signature, type SignatureMap } from '../engine/signature.ts';
+import { CLASSIFY_METHOD, DEFAULT_SIGNATURE, REGRESS_METHOD, type Signature, type SignatureMap } from '../engine/signature.ts';
 import type { TensorMap } from '../engine/tensor.ts';
 import { DEFAULT_VERSION_POLICY, type ModelConfig, type VersionPolicy } from './model-config.ts';
 import { applyVersionPolicy, checkLabels, discoverVersions } from './model-versions.ts';
@@ -135,10 +145,18 @@ export class ModelService {
     return decodePredictInputs(payload, format, context.signature);
   }
 
-  /** Named inputs → named outputs. Default: check them against the signature and run the model. */
+  /**
+   * Named inputs → named outputs. Default: check them against the signature and run the model;
+   * for a signature that parses tf.Example in its graph, parse the serialized examples here.
+   */
   async inference(inputs: TensorMap, context: InferenceContext): Promise<TensorMap> {
     validateInputs(inputs, context.signature, context.signatureName);
-    return context.model.run(context.signatureName, inputs);
+    const { examples } = context.signature;
+    if (!examples) return context.model.run(context.signatureName, inputs);
+    const serialized = Object.values(inputs)[0].values;
+    if (!Array.isArray(serialized)) throw new InvalidArgumentError(`Signature '${context.signatureName}' takes serialized tf.Example strings`);
+    const parsed = serialized.map((bytes, i) => decodeExample(bytes, `Input example ${i}`));
+    return context.model.run(context.signatureName, denseFeatures(parsed, examples.features));
   }
 
   /** Outputs → response. Default: TF Serving's `predictions` / `outputs` in the request's format. */
@@ -172,6 +190,36 @@ export class ModelService {
     const inputs = await timeStage(context.timings, 'preprocess', () => this.preprocess(request, context));
     const outputs = await timeStage(context.timings, 'inference', () => this.inference(inputs, context));
     return timeStage(context.timings, 'postprocess', () => this.postprocess(outputs, context));
+  }
+
+  /** TF Serving's classify API: JSON examples (plus `context`) through a classify signature. */
+  classify(body: JsonValue, selector: VersionSelector = {}, trace: RequestTrace = { timings: {} }): Promise<string> {
+    return this.runExamples(CLASSIFY_METHOD, body, selector, trace);
+  }
+
+  /** TF Serving's regress API: JSON examples (plus `context`) through a regress signature. */
+  regress(body: JsonValue, selector: VersionSelector = {}, trace: RequestTrace = { timings: {} }): Promise<string> {
+    return this.runExamples(REGRESS_METHOD, body, selector, trace);
+  }
+
+  private async runExamples(method: string, body: JsonValue, selector: VersionSelector, trace: RequestTrace): Promise<string> {
+    const request = predictRequest(body);
+    const { version, model } = await this.resolve(selector);
+    trace.version = version;
+    trace.signatureName = request.signatureName;
+    const signature = model.signatures[request.signatureName];
+    if (!signature) throw new InvalidArgumentError(`Serving signature name: "${request.signatureName}" not found in signature def`);
+    if (signature.methodName !== method) {
+      throw new InvalidArgumentError(`Expected signature '${request.signatureName}' to have method_name ${method}, it has ${signature.methodName}`);
+    }
+    if (signature.unavailable) throw new UnimplementedError(`Signature '${request.signatureName}': ${signature.unavailable}`);
+    if (!signature.examples) {
+      throw new UnimplementedError(`Signature '${request.signatureName}' does not parse tf.Example in its graph; call :predict instead`);
+    }
+    const examples = jsonExamples(request.body.examples, request.body.context);
+    const inputs = await timeStage(trace.timings, 'preprocess', () => denseFeatures(examples, signature.examples!.features));
+    const outputs = await timeStage(trace.timings, 'inference', () => model.run(request.signatureName, inputs));
+    return method === CLASSIFY_METHOD ? encodeClassifyResponse(outputs, examples.length) : encodeRegressResponse(outputs, examples.length);
   }
 
   /** Signatures of the selected version. */

@@ -32,6 +32,16 @@ function isGraphModel(artifacts: tf.io.ModelArtifacts): boolean {
   return Array.isArray((artifacts.modelTopology as { node?: unknown })?.node);
 }
 
+/**
+ * What a run is fed, name → graph tensor: the signature's inputs by alias, or — where the graph's
+ * tf.Example parsing was replaced at import — each parsed feature by its key.
+ */
+function feedPoints(signature: Signature): Record<string, string> {
+  return signature.examples
+    ? Object.fromEntries(signature.examples.features.map((feature) => [feature.key, feature.tensorName]))
+    : Object.fromEntries(Object.entries(signature.inputs).map(([alias, spec]) => [alias, spec.tensorName]));
+}
+
 /** Shared by both kinds: feeding host tensors in, reading a signature's outputs back out. */
 abstract class TfjsModel<Model extends LayersModel | GraphModel> implements LoadedModel {
   abstract readonly format: string;
@@ -48,8 +58,8 @@ abstract class TfjsModel<Model extends LayersModel | GraphModel> implements Load
     const aliases = outputNames ?? Object.keys(signature.outputs);
     const feeds: Record<string, tf.Tensor> = {};
     try {
-      for (const alias of Object.keys(signature.inputs)) {
-        feeds[alias] = toTfTensor(inputs[alias], alias);
+      for (const name of Object.keys(feedPoints(signature))) {
+        feeds[name] = toTfTensor(inputs[name], name);
       }
       const outputs = await this.execute(signature, feeds, aliases).catch((error: Error) => {
         // Every op was checked at load time, so what fails now is the request's data (a shape the
@@ -102,10 +112,9 @@ export class TfjsGraphModel extends TfjsModel<GraphModel> {
   readonly format = 'tfjs-graph-model';
 
   protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {
+    const points = feedPoints(signature);
     const byTensorName: tf.NamedTensorMap = {};
-    for (const [alias, tensor] of Object.entries(feeds)) {
-      byTensorName[signature.inputs[alias].tensorName] = tensor;
-    }
+    for (const [name, tensor] of Object.entries(feeds)) byTensorName[points[name]] = tensor;
     const names = outputAliases.map((alias) => signature.outputs[alias].tensorName);
     const result = this.synchronous
       ? await this.executeSync(byTensorName, names)

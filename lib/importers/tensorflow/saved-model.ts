@@ -8,18 +8,16 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FailedPreconditionError } from '../../errors.ts';
-import type { SignatureMap, TensorSpec } from '../../engine/signature.ts';
+import type { Signature, SignatureMap, TensorSpec } from '../../engine/signature.ts';
 import { parseInput, pruneTo, type Graph, type GraphNode } from '../graph.ts';
 import { CheckpointReader } from './checkpoint.ts';
+import { replaceExampleParsers } from './example-parsing.ts';
 import { freezeVariables } from './freeze.ts';
 import { inlineFunctionCalls } from './inline-functions.ts';
 import { restoredVariableKeys } from './restore-map.ts';
 import { mapNode, mapSignatures } from './mapper.ts';
 import { fillDefaultAttrs } from './op-defaults.ts';
 import { decodeSavedModel, type MetaGraphDefProto } from './proto.ts';
-
-/** Graph ops that decode serialized tf.Example protos; TF.js has none of them. */
-const EXAMPLE_PARSERS = new Set(['ParseExample', 'ParseExampleV2', 'ParseSingleExample']);
 
 export interface SavedModelOptions {
   /** The MetaGraph's tag set. @default ['serve'] */
@@ -45,17 +43,9 @@ export async function importSavedModel(dir: string, options: SavedModelOptions =
     const inlined = inlineFunctionCalls(mainGraph, functions, opDefs, roots);
     const keys = restoredVariableKeys(mainGraph, functions, meta.saver_def.restore_op_name);
     const frozen = await freezeVariables(fillDefaultAttrs(inlined, opDefs), checkpoint, keys);
-    const available: SignatureMap = {};
-    for (const [key, signature] of Object.entries(signatures)) {
-      const parser = pruneTo(frozen, tensorNames(signature.outputs), tensorNames(signature.inputs)).find((node) => EXAMPLE_PARSERS.has(node.op));
-      if (parser) signature.unavailable = `it parses tf.Example protos in the graph (${parser.op} at ${parser.name}), which is not supported yet`;
-      else available[key] = signature;
-    }
-    const nodes = pruneTo(
-      feedsAsPlaceholders(frozen, available),
-      Object.values(available).flatMap((signature) => tensorNames(signature.outputs)),
-      Object.values(available).flatMap((signature) => tensorNames(signature.inputs)),
-    );
+    const parsed = replaceExampleParsers(frozen, signatures);
+    const available = Object.fromEntries(Object.entries(signatures).filter(([, signature]) => !signature.unavailable));
+    const nodes = keepNeeded(feedsAsPlaceholders(parsed, available), available);
     return { source: `tf_saved_model (TensorFlow ${meta.meta_info_def.tensorflow_version || 'unknown'})`, nodes, signatures };
   } finally {
     await checkpoint?.close();
@@ -66,23 +56,46 @@ function tensorNames(specs: Record<string, TensorSpec>): string[] {
   return Object.values(specs).map((spec) => spec.tensorName);
 }
 
+/** The nodes some signature needs, each signature stopping at its own feeds. */
+function keepNeeded(nodes: GraphNode[], signatures: SignatureMap): GraphNode[] {
+  const needed = new Set<string>();
+  for (const signature of Object.values(signatures)) {
+    for (const node of pruneTo(nodes, tensorNames(signature.outputs), feedNames(signature))) needed.add(node.name);
+  }
+  return nodes.filter((node) => needed.has(node.name));
+}
+
+/** Where a signature's values enter the graph: its inputs, or its parsed example features. */
+function feedNames(signature: Signature): string[] {
+  return signature.examples ? signature.examples.features.map((f) => f.tensorName) : tensorNames(signature.inputs);
+}
+
 /**
  * A signature may feed an intermediate tensor (half_plus_two feeds `x`, an Identity after its
- * ParseExample); such a feed point becomes a Placeholder, so nothing upstream of it is needed.
- * Fed Placeholders carry no shape: TensorFlow does not check feeds against it (TF.js would), and
- * TF Serving lets the graph's ops decide what fits.
+ * ParseExample). Such a feed point becomes a Placeholder — so nothing upstream of it is needed —
+ * unless another signature computes it (half_plus_two's regress_x_to_y goes through `x`); then
+ * it stays, and the engine feeds it in place. Placeholders carry no shape: TensorFlow does not
+ * check feeds against it (TF.js would), and TF Serving lets the graph's ops decide what fits.
  */
 function feedsAsPlaceholders(nodes: GraphNode[], signatures: SignatureMap): GraphNode[] {
   const feeds = new Map<string, TensorSpec>();
   for (const signature of Object.values(signatures)) {
+    if (signature.examples) continue;
     for (const spec of Object.values(signature.inputs)) {
       const { node, output } = parseInput(spec.tensorName);
       if (output === 0) feeds.set(node, spec);
     }
   }
+  const computed = new Set<string>();
+  for (const signature of Object.values(signatures)) {
+    const ownFeeds = feedNames(signature);
+    for (const node of pruneTo(nodes, tensorNames(signature.outputs), ownFeeds)) {
+      if (!ownFeeds.some((feed) => parseInput(feed).node === node.name)) computed.add(node.name);
+    }
+  }
   return nodes.map((node) => {
     const spec = feeds.get(node.name);
-    if (!spec) return node;
+    if (!spec || computed.has(node.name)) return node;
     return { name: node.name, op: 'Placeholder', inputs: [], attrs: { dtype: { kind: 'type', value: spec.dtype } } };
   });
 }

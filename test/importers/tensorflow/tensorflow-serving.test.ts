@@ -76,10 +76,38 @@ describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, (
     });
   });
 
-  it('a signature that parses tf.Example in the graph answers 501 naming the op', async () => {
-    const response = await predict('default', { signature_name: 'classify_x_to_y', inputs: ['x'] });
-    expect(response.status).toBe(501);
-    expect(JSON.parse(response.text).error).toMatch(/ParseExample/);
+  it('half_plus_two answers classify and regress as TF Serving does', async () => {
+    const call = async (verb: string, body: unknown) =>
+      (await fetch(`${server.url}/v1/models/default:${verb}`, { method: 'POST', body: JSON.stringify(body) })).text();
+    expect(await call('classify', { signature_name: 'classify_x_to_y', examples: [{ x: 2.0 }] })).toBe('{"results":[[["",3.0]]]}');
+    expect(await call('regress', { signature_name: 'regress_x_to_y', examples: [{ x: 2.0 }] })).toBe('{"results":[3.0]}');
+    // y2 = a·x + c with c = 3; context supplies x where an example lacks it.
+    expect(await call('regress', { signature_name: 'regress_x_to_y2', context: { x: 1.0 }, examples: [{}, { x: 4.0 }] })).toBe('{"results":[3.5,5.0]}');
+  });
+
+  it('classify/regress refuse missing features, wrong kinds and the wrong signature with a 400', async () => {
+    const call = async (verb: string, body: unknown) => {
+      const response = await fetch(`${server.url}/v1/models/default:${verb}`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: response.status, error: ((await response.json()) as { error: string }).error };
+    };
+    expect(await call('regress', { signature_name: 'regress_x_to_y', examples: [{ z: 2.0 }] })).toEqual({ status: 400, error: "Example 0 lacks the required feature 'x'" });
+    expect((await call('regress', { signature_name: 'regress_x_to_y', examples: [{ x: 'two' }] })).status).toBe(400);
+    expect((await call('classify', { signature_name: 'regress_x_to_y', examples: [{ x: 2.0 }] })).error).toMatch(/method_name tensorflow\/serving\/classify/);
+    expect((await call('regress', { signature_name: 'regress_x_to_y', examples: [] })).error).toMatch(/non-empty list/);
+  });
+
+  it('predict through a classify signature takes serialized tf.Example protos as b64', async () => {
+    // tf.Example{features{feature{key:"x" value{float_list{value:2.0}}}}}, encoded by hand here.
+    const floatList = Buffer.concat([Buffer.from([0x0a, 0x04]), Buffer.from(new Float32Array([2]).buffer)]);
+    const feature = Buffer.concat([Buffer.from([0x12, floatList.length]), floatList]);
+    const entry = Buffer.concat([Buffer.from([0x0a, 0x01, 0x78, 0x12, feature.length]), feature]);
+    const features = Buffer.concat([Buffer.from([0x0a, entry.length]), entry]);
+    const example = Buffer.concat([Buffer.from([0x0a, features.length]), features]);
+    const ok = await predict('default', { signature_name: 'classify_x_to_y', instances: [{ b64: example.toString('base64') }] });
+    expect(ok).toEqual({ status: 200, text: '{"predictions":[[3.0]]}' });
+    const bad = await predict('default', { signature_name: 'classify_x_to_y', instances: [{ b64: 'AAAA' }] });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text).error).toMatch(/not a serialized tf\.Example/);
   });
 
   it('the TF1 regression SavedModel computes W·X + b from its checkpoint', async () => {
