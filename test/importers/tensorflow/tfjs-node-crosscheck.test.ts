@@ -38,11 +38,14 @@ describe.skipIf(reason !== '')(`outputs equal TensorFlow's own${reason ? ` (skip
     it(relative, async () => {
       const tf = tfNode as TfNode;
       const reference = await tf.node.loadSavedModel(fixture(relative), ['serve'], 'serving_default');
-      const expected = reference.predict({ [input]: tf.tensor(values, shape, dtype === 'DT_FLOAT' ? 'float32' : 'int32') }) as Record<string, { dataSync(): ArrayLike<number> }> | { dataSync(): ArrayLike<number> };
+      type Tensor = { dataSync(): ArrayLike<number> };
+      const expected = reference.predict({ [input]: tf.tensor(values, shape, dtype === 'DT_FLOAT' ? 'float32' : 'int32') }) as Tensor | Record<string, Tensor>;
       const ours = await loadModel(fixture(relative));
       const host: HostTensor = { dtype, shape, values: dtype === 'DT_FLOAT' ? new Float32Array(values) : new Int32Array(values) };
       const actual = await ours.run('serving_default', { [input]: host });
-      const expectedByName = 'dataSync' in expected ? { [Object.keys(actual)[0]]: expected } : expected;
+      const expectedByName: Record<string, Tensor> = typeof expected.dataSync === 'function'
+        ? { [Object.keys(actual)[0]]: expected as Tensor }
+        : (expected as Record<string, Tensor>);
       for (const [name, tensor] of Object.entries(actual)) {
         const want = Array.from(expectedByName[name].dataSync());
         Array.from(tensor.values as ArrayLike<number>).forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]))));
