@@ -16,9 +16,9 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import protobuf from 'protobufjs';
 import { crc32c, maskCrc, unmaskCrc } from './crc32c.ts';
 import { CheckpointError, readFixed32, readTable, readVarint } from './sstable.ts';
+import { decodeBundleEntry, decodeBundleHeader, halfToFloat, type BundleEntryProtoMsg, type BundleHeaderProtoMsg } from './proto.ts';
 
 export { CheckpointError } from './sstable.ts';
 
@@ -62,80 +62,6 @@ export interface CheckpointEntry {
 
 // ------------------------------------------------------------------ protos (tensor_bundle.proto)
 
-// Field numbers from tensorflow/core/protobuf/tensor_bundle.proto,
-// tensorflow/core/framework/{tensor_shape,types,versions}.proto. `slices` (TensorSliceProto) is
-// declared as bytes: same wire type (length-delimited), and we only count them.
-const BUNDLE_PROTO = `
-syntax = "proto3";
-package lambda_serving.bundle;
-
-enum DataType {
-  DT_INVALID = 0; DT_FLOAT = 1; DT_DOUBLE = 2; DT_INT32 = 3; DT_UINT8 = 4; DT_INT16 = 5;
-  DT_INT8 = 6; DT_STRING = 7; DT_COMPLEX64 = 8; DT_INT64 = 9; DT_BOOL = 10; DT_QINT8 = 11;
-  DT_QUINT8 = 12; DT_QINT32 = 13; DT_BFLOAT16 = 14; DT_QINT16 = 15; DT_QUINT16 = 16;
-  DT_UINT16 = 17; DT_COMPLEX128 = 18; DT_HALF = 19; DT_RESOURCE = 20; DT_VARIANT = 21;
-  DT_UINT32 = 22; DT_UINT64 = 23; DT_FLOAT8_E5M2 = 24; DT_FLOAT8_E4M3FN = 25;
-  DT_FLOAT8_E4M3FNUZ = 26; DT_FLOAT8_E4M3B11FNUZ = 27; DT_FLOAT8_E5M2FNUZ = 28; DT_INT4 = 29;
-  DT_UINT4 = 30; DT_INT2 = 31; DT_UINT2 = 32;
-}
-
-message VersionDef {
-  int32 producer = 1;
-  int32 min_consumer = 2;
-  repeated int32 bad_consumers = 3;
-}
-
-message TensorShapeProto {
-  message Dim {
-    int64 size = 1;
-    string name = 2;
-  }
-  repeated Dim dim = 2;
-  bool unknown_rank = 3;
-}
-
-message BundleHeaderProto {
-  enum Endianness {
-    LITTLE = 0;
-    BIG = 1;
-  }
-  int32 num_shards = 1;
-  Endianness endianness = 2;
-  VersionDef version = 3;
-}
-
-message BundleEntryProto {
-  DataType dtype = 1;
-  TensorShapeProto shape = 2;
-  int32 shard_id = 3;
-  int64 offset = 4;
-  int64 size = 5;
-  fixed32 crc32c = 6;
-  repeated bytes slices = 7;
-}
-`;
-
-const bundleRoot = protobuf.parse(BUNDLE_PROTO, { keepCase: true }).root;
-const HeaderType = bundleRoot.lookupType('lambda_serving.bundle.BundleHeaderProto');
-const EntryType = bundleRoot.lookupType('lambda_serving.bundle.BundleEntryProto');
-const TO_OBJECT = { longs: String, enums: String, defaults: true, arrays: true } as const;
-
-interface HeaderObject {
-  num_shards: number;
-  endianness: string | number;
-  version?: { producer: number; min_consumer: number; bad_consumers: number[] } | null;
-}
-
-interface EntryObject {
-  dtype: string | number;
-  shape?: { dim: Array<{ size: string; name: string }>; unknown_rank: boolean } | null;
-  shard_id: number;
-  offset: string;
-  size: string;
-  crc32c: number;
-  slices: Uint8Array[];
-}
-
 /** Version of the bundle format this reader implements (tensor_bundle.cc kTensorBundleVersion). */
 const BUNDLE_VERSION = 1;
 
@@ -167,15 +93,6 @@ const ELEMENT_SIZE: Record<string, number> = {
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** IEEE 754 binary16 bits → number. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 /**
  * Typed-array view of little-endian element bytes. `bytes` must start at byteOffset 0 of its own
@@ -411,9 +328,9 @@ export class CheckpointReader {
     if (headerBytes === undefined) {
       throw new CheckpointError(`${indexFile} has no header entry (the empty key); not a tensor bundle`);
     }
-    let header: HeaderObject;
+    let header: BundleHeaderProtoMsg;
     try {
-      header = HeaderType.toObject(HeaderType.decode(headerBytes), TO_OBJECT) as HeaderObject;
+      header = decodeBundleHeader(headerBytes, `${indexFile} header`);
     } catch (err) {
       throw new CheckpointError(`${indexFile}: the bundle header cannot be parsed`, { cause: err });
     }
@@ -426,7 +343,7 @@ export class CheckpointReader {
     if (!(header.num_shards >= 1)) {
       throw new CheckpointError(`${indexFile}: invalid number of data shards ${header.num_shards}`);
     }
-    const version = header.version ?? { producer: 0, min_consumer: 0, bad_consumers: [] };
+    const version = header.version;
     if (version.min_consumer > BUNDLE_VERSION || version.bad_consumers.includes(BUNDLE_VERSION)) {
       throw new CheckpointError(
         `${indexFile}: checkpoint format version (producer ${version.producer}, min consumer ` +
@@ -438,16 +355,16 @@ export class CheckpointReader {
     for (const [key, value] of table) {
       if (key === '') continue;
       const describe = `${indexFile}: entry "${key}"`;
-      let e: EntryObject;
+      let e: BundleEntryProtoMsg;
       try {
-        e = EntryType.toObject(EntryType.decode(value), TO_OBJECT) as EntryObject;
+        e = decodeBundleEntry(value, describe);
       } catch (err) {
         throw new CheckpointError(`${describe} cannot be parsed`, { cause: err });
       }
-      if (e.shape?.unknown_rank) {
+      if (e.shape.unknown_rank) {
         throw new CheckpointError(`${describe} has a shape of unknown rank`);
       }
-      const shape = (e.shape?.dim ?? []).map((d) => {
+      const shape = e.shape.dim.map((d) => {
         const n = Number(d.size);
         if (!Number.isSafeInteger(n) || n < 0) {
           throw new CheckpointError(`${describe} has an invalid dimension size ${d.size}`);
@@ -455,7 +372,7 @@ export class CheckpointReader {
         return n;
       });
       entries.set(key, {
-        dtype: typeof e.dtype === 'number' ? `DT_UNKNOWN_${e.dtype}` : e.dtype,
+        dtype: e.dtype,
         shape,
         shardId: e.shard_id,
         offset: toSafeNumber(e.offset, 'offset', describe),
