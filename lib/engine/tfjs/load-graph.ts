@@ -8,11 +8,11 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { FailedPreconditionError } from '../../errors.ts';
 import type { Graph } from '../../importers/graph.ts';
 import type { LoadedModel } from '../model.ts';
-import { lowerToGraphModel } from './lower-graph.ts';
+import { lowerToGraphModel, type LowerOptions } from './lower-graph.ts';
 import { TfjsGraphModel } from './tfjs-model.ts';
 
-export async function loadImportedGraph(graph: Graph, what: string): Promise<LoadedModel> {
-  return loadLoweredGraph(lowerToGraphModel(graph), graph, what);
+export async function loadImportedGraph(graph: Graph, what: string, options: LowerOptions = {}): Promise<LoadedModel> {
+  return loadLoweredGraph(lowerToGraphModel(graph, options), graph, what);
 }
 
 /** Loads artifacts already lowered from `graph` (e.g. written by `lambda-serving convert`). */

@@ -6,13 +6,20 @@
 import type { io } from '@tensorflow/tfjs-core';
 import type { AttrValue, Graph } from '../../importers/graph.ts';
 import type { HostTensor } from '../tensor.ts';
+import { fuseOps } from './fuse-ops.ts';
 
 type WeightDtype = 'float32' | 'int32' | 'bool' | 'string';
 
-export function lowerToGraphModel(graph: Graph): io.ModelArtifacts {
+export interface LowerOptions {
+  /** Fold BiasAdd and activations into TF.js's fused MatMul/Conv2D kernels. @default true */
+  fuse?: boolean;
+}
+
+export function lowerToGraphModel(graph: Graph, options: LowerOptions = {}): io.ModelArtifacts {
   const weightSpecs: io.WeightsManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
-  const node = graph.nodes.map((n) => {
+  const nodes = options.fuse === false ? graph.nodes : fuseOps(graph.nodes, addressable(graph)).nodes;
+  const node = nodes.map((n) => {
     const attr: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(n.attrs)) {
       if (n.op === 'Const' && name === 'value' && value.kind === 'tensor') {
@@ -34,6 +41,15 @@ export function lowerToGraphModel(graph: Graph): io.ModelArtifacts {
     weightSpecs,
     weightData: concat(chunks),
   };
+}
+
+/** Tensors the signatures read or feed: fusion must not fold them away. */
+function addressable(graph: Graph): string[] {
+  return Object.values(graph.signatures).flatMap((signature) => [
+    ...Object.values(signature.inputs).map((spec) => spec.tensorName),
+    ...Object.values(signature.outputs).map((spec) => spec.tensorName),
+    ...(signature.examples?.features.map((feature) => feature.tensorName) ?? []),
+  ]);
 }
 
 function attrJson(value: AttrValue): unknown {
