@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayersModel, Sequential, type LayersModel } from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError, UnimplementedError } from '../../errors.ts';
+import { FailedPreconditionError, InvalidArgumentError, UnimplementedError } from '../../errors.ts';
 import { DEFAULT_SIGNATURE, PREDICT_METHOD, type Signature, type SignatureMap, type TensorSpec } from '../signature.ts';
 import { DTYPES, type DType, type TensorMap } from '../tensor.ts';
 import type { LoadedModel } from '../model.ts';
@@ -19,6 +19,7 @@ export async function loadTfjsModel(modelJsonPath: string): Promise<LoadedModel>
   const handler: tf.io.IOHandler = { load: async () => artifacts };
   if (isGraphModel(artifacts)) {
     const model = await loadGraphModel(handler);
+    assertSupportedOps(model, modelJsonPath);
     return new TfjsGraphModel(model, graphSignatures(model, artifacts));
   }
   const model = await loadLayersModel(handler);
@@ -30,6 +31,23 @@ export async function loadTfjsModel(modelJsonPath: string): Promise<LoadedModel>
 function isGraphModel(artifacts: tf.io.ModelArtifacts): boolean {
   if (artifacts.format) return artifacts.format === 'graph-model';
   return Array.isArray((artifacts.modelTopology as { node?: unknown })?.node);
+}
+
+/**
+ * Refuses, at load time, a graph with ops TF.js cannot execute (naming the ops and nodes) and
+ * disposes it. tfjs-converter (pinned 4.22.0) leaves such nodes' `category` unset and would only
+ * fail when one runs.
+ */
+export function assertSupportedOps(model: GraphModel, what: string): void {
+  const nodes = (model as unknown as { executor: { graph: { nodes: Record<string, { name: string; op: string; category?: string }> } } }).executor.graph.nodes;
+  const unsupported = Object.values(nodes).filter((node) => !node.category);
+  if (!unsupported.length) return;
+  model.dispose();
+  const ops = [...new Set(unsupported.map((n) => n.op))].sort();
+  const shown = unsupported.slice(0, 10).map((n) => `${n.name} (${n.op})`).join(', ');
+  throw new FailedPreconditionError(
+    `${what} uses op${ops.length > 1 ? 's' : ''} TF.js cannot run: ${ops.join(', ')} — at ${shown}${unsupported.length > 10 ? `, and ${unsupported.length - 10} more` : ''}`,
+  );
 }
 
 /**
@@ -171,8 +189,13 @@ interface TensorInfoJson {
   tensorShape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
 }
 
-/** A GraphModel's signature: the converter's SignatureDef if stored, else its graph inputs/outputs. */
+/**
+ * A GraphModel's signatures: all of them as `lambda-serving convert` stored them, else the
+ * converter's SignatureDef if stored, else its graph inputs/outputs.
+ */
 function graphSignatures(model: GraphModel, artifacts: tf.io.ModelArtifacts): SignatureMap {
+  const ours = lambdaServingSignatures(artifacts);
+  if (ours) return ours;
   const stored = artifacts.signature as SignatureDefJson | undefined;
   if (stored?.inputs && stored.outputs) {
     return {
@@ -193,6 +216,62 @@ function graphSignatures(model: GraphModel, artifacts: tf.io.ModelArtifacts): Si
   return {
     [DEFAULT_SIGNATURE]: { methodName: PREDICT_METHOD, inputs: specs(model.inputs), outputs: specs(model.outputs) },
   };
+}
+
+/**
+ * `userDefinedMetadata.lambdaServing.signatures`: the SignatureMap as imported, written by
+ * `lambda-serving convert` (lib/cli/convert.ts), typed arrays as `{ "@typedArray", "base64" }`.
+ */
+function lambdaServingSignatures(artifacts: tf.io.ModelArtifacts): SignatureMap | undefined {
+  const metadata = artifacts.userDefinedMetadata as { lambdaServing?: { signatures?: unknown } } | undefined;
+  const stored = metadata?.lambdaServing?.signatures;
+  if (stored === undefined) return undefined;
+  const problem = signatureMapProblem(stored);
+  if (problem) throw new Error(`model.json: userDefinedMetadata.lambdaServing.signatures ${problem}`);
+  return reviveTypedArrays(stored) as SignatureMap;
+}
+
+function signatureMapProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'is not an object';
+  for (const [key, signature] of Object.entries(value)) {
+    if (!isRecord(signature) || typeof signature.methodName !== 'string') return `['${key}'] has no methodName`;
+    for (const side of ['inputs', 'outputs'] as const) {
+      const specs = signature[side];
+      if (!isRecord(specs)) return `['${key}'] has no ${side}`;
+      for (const [alias, spec] of Object.entries(specs)) {
+        if (!isRecord(spec) || typeof spec.tensorName !== 'string' || !DTYPES.includes(spec.dtype as DType)) {
+          return `['${key}'].${side}['${alias}'] needs a tensorName and a dtype`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
+  Float32Array,
+  Float64Array,
+  Int32Array,
+  BigInt64Array,
+  BigUint64Array,
+  Uint8Array,
+};
+
+function reviveTypedArrays(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reviveTypedArrays);
+  if (!isRecord(value)) return value;
+  const name = value['@typedArray'];
+  if (typeof name === 'string' && typeof value.base64 === 'string') {
+    const Constructor = Object.hasOwn(TYPED_ARRAYS, name) ? TYPED_ARRAYS[name] : undefined;
+    if (!Constructor) throw new Error(`model.json: unknown typed array ${name} in lambdaServing signatures`);
+    // Copied into a fresh buffer: aligned for the element size.
+    return new Constructor(Uint8Array.from(Buffer.from(value.base64, 'base64')).buffer);
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, reviveTypedArrays(field)]));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function fromTensorInfo(info: TensorInfoJson): TensorSpec {

@@ -1,0 +1,327 @@
+/**
+ * `lambda-serving convert`: a TensorFlow model → a TF.js graph-model folder (`model.json` +
+ * `group1-shardNofM.bin`), with tensorflowjs_converter's flags and layout. The folder carries every
+ * signature as imported (under `userDefinedMetadata.lambdaServing`), so serving it answers exactly
+ * as serving the original does, without decoding protobufs or checkpoints at load time.
+ * @module cli/convert
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { io } from '@tensorflow/tfjs-core';
+import { FailedPreconditionError } from '../errors.ts';
+import { DEFAULT_SIGNATURE, type SignatureMap, type TensorSpec } from '../engine/signature.ts';
+import { lowerToGraphModel } from '../engine/tfjs/lower-graph.ts';
+import type { Graph } from '../importers/graph.ts';
+import { importFrozenGraph, readFrozenGraphOptions, type FrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
+import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
+import { UsageError } from './serve-flags.ts';
+import { commaList, parseFlags, reportFailure, type FlagKinds } from './show.ts';
+
+/** tensorflowjs_converter's default shard size. */
+export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
+
+export const INPUT_FORMATS = ['tf_saved_model', 'tf_frozen_model'] as const;
+export const OUTPUT_FORMATS = ['tfjs_graph_model'] as const;
+/** tensorflowjs_converter formats this command does not write or read yet. */
+const LATER_INPUT_FORMATS = ['keras', 'keras_saved_model', 'keras_v3', 'keras_keras', 'tf_hub', 'tfjs_layers_model', 'tflite'];
+const LATER_OUTPUT_FORMATS = ['tfjs_layers_model', 'keras', 'keras_saved_model', 'keras_v3'];
+
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export const CONVERT_USAGE = `Usage: lambda-serving convert [flags] SRC DST
+
+Converts a TensorFlow model to a TF.js graph model folder (flags as tensorflowjs_converter;
+--flag=value or --flag value; _ or - in names). DST gets model.json and group1-shardNofM.bin.
+  --input_format=tf_saved_model   tf_saved_model (SRC is the SavedModel folder) or tf_frozen_model
+                                  (SRC is the .pb, or a folder with one .pb and frozen_graph.yaml)
+  --output_format=tfjs_graph_model
+  --saved_model_tags=serve        The MetaGraph's tags, comma-separated
+  --output_node_names=a,b         Frozen graphs: output nodes (default: frozen_graph.yaml's, else
+                                  the nodes nothing consumes)
+  --input_node_names=x            Frozen graphs: input nodes (default: every Placeholder)
+  --weight_shard_size_bytes=${DEFAULT_SHARD_BYTES}
+  --skip_op_check                 Write the model even if TF.js lacks some of its ops
+Not supported yet: ${LATER_INPUT_FORMATS.join(', ')} input; ${LATER_OUTPUT_FORMATS.join(', ')} output.`;
+
+export interface ConvertOptions {
+  inputFormat: InputFormat;
+  outputFormat: OutputFormat;
+  /** @default ['serve'] */
+  savedModelTags: string[];
+  outputNodeNames?: string[];
+  inputNodeNames?: string[];
+  /** @default 4 MiB */
+  weightShardSizeBytes: number;
+  /** Skip loading the lowered graph in TF.js to check every op has a kernel. */
+  skipOpCheck: boolean;
+  src: string;
+  dst: string;
+}
+
+const CONVERT_FLAGS: FlagKinds = {
+  input_format: 'string',
+  output_format: 'string',
+  saved_model_tags: 'string',
+  output_node_names: 'string',
+  input_node_names: 'string',
+  weight_shard_size_bytes: 'string',
+  skip_op_check: 'bool',
+};
+
+/** Parses the arguments after `convert`. Throws UsageError naming the problem. */
+export function parseConvertFlags(argv: string[]): ConvertOptions {
+  const { flags, positional } = parseFlags(argv, CONVERT_FLAGS, 'convert');
+  const inputFormat = flags.input_format ?? 'tf_saved_model';
+  if (!(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
+    throw new UsageError(
+      LATER_INPUT_FORMATS.includes(inputFormat)
+        ? `--input_format ${inputFormat} is not supported yet; supported: ${INPUT_FORMATS.join(', ')}`
+        : `Unknown --input_format '${inputFormat}'; supported: ${INPUT_FORMATS.join(', ')}`,
+    );
+  }
+  const outputFormat = flags.output_format ?? 'tfjs_graph_model';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) {
+    throw new UsageError(
+      LATER_OUTPUT_FORMATS.includes(outputFormat)
+        ? `--output_format ${outputFormat} is not supported yet; supported: ${OUTPUT_FORMATS.join(', ')}`
+        : `Unknown --output_format '${outputFormat}'; supported: ${OUTPUT_FORMATS.join(', ')}`,
+    );
+  }
+  if (positional.length !== 2) {
+    throw new UsageError(`convert takes two arguments, SRC and DST (got ${positional.length ? positional.map((p) => `'${p}'`).join(' ') : 'none'})`);
+  }
+  let weightShardSizeBytes = DEFAULT_SHARD_BYTES;
+  if (flags.weight_shard_size_bytes !== undefined) {
+    weightShardSizeBytes = /^\d+$/.test(flags.weight_shard_size_bytes) ? Number(flags.weight_shard_size_bytes) : NaN;
+    if (!Number.isSafeInteger(weightShardSizeBytes) || weightShardSizeBytes <= 0) {
+      throw new UsageError(`--weight_shard_size_bytes must be a positive integer, not '${flags.weight_shard_size_bytes}'`);
+    }
+  }
+  const frozenOnly = ['output_node_names', 'input_node_names'].filter((name) => flags[name] !== undefined);
+  if (inputFormat !== 'tf_frozen_model' && frozenOnly.length) {
+    throw new UsageError(`--${frozenOnly[0]} applies to --input_format tf_frozen_model only`);
+  }
+  if (inputFormat !== 'tf_saved_model' && flags.saved_model_tags !== undefined) {
+    throw new UsageError('--saved_model_tags applies to --input_format tf_saved_model only');
+  }
+  const savedModelTags = flags.saved_model_tags === undefined ? ['serve'] : commaList(flags.saved_model_tags);
+  if (!savedModelTags.length) throw new UsageError('--saved_model_tags needs at least one tag');
+  const options: ConvertOptions = {
+    inputFormat: inputFormat as InputFormat,
+    outputFormat: outputFormat as OutputFormat,
+    savedModelTags,
+    weightShardSizeBytes,
+    skipOpCheck: flags.skip_op_check === 'true',
+    src: positional[0],
+    dst: positional[1],
+  };
+  if (flags.output_node_names !== undefined) options.outputNodeNames = commaList(flags.output_node_names);
+  if (flags.input_node_names !== undefined) options.inputNodeNames = commaList(flags.input_node_names);
+  return options;
+}
+
+/** What a conversion wrote. */
+export interface ConvertResult {
+  source: string;
+  /** Absolute paths, model.json first. */
+  files: string[];
+  bytes: number;
+  nodes: number;
+  /** Distinct ops, sorted. */
+  ops: string[];
+  signatures: SignatureMap;
+  milliseconds: number;
+}
+
+/** Imports `options.src`, lowers it for TF.js, checks TF.js can run it and writes `options.dst`. */
+export async function convertModel(options: ConvertOptions): Promise<ConvertResult> {
+  const started = performance.now();
+  const graph = await importModel(options);
+  const artifacts = lowerToGraphModel(graph);
+  if (!options.skipOpCheck) await checkOps(artifacts, graph, options.src);
+  const written = await writeGraphModel(options.dst, artifacts, graph, { shardBytes: options.weightShardSizeBytes });
+  const nodes = (artifacts.modelTopology as { node: { op: string }[] }).node;
+  return {
+    source: graph.source,
+    ...written,
+    nodes: nodes.length,
+    ops: [...new Set(nodes.map((node) => node.op))].sort(),
+    signatures: graph.signatures,
+    milliseconds: performance.now() - started,
+  };
+}
+
+async function importModel(options: ConvertOptions): Promise<Graph> {
+  const info = await stat(options.src).catch((error: NodeJS.ErrnoException) => {
+    throw new FailedPreconditionError(`Cannot read ${options.src}: ${error.code ?? error.message}`);
+  });
+  if (options.inputFormat === 'tf_saved_model') {
+    if (!info.isDirectory() || !existsSync(path.join(options.src, 'saved_model.pb'))) {
+      throw new FailedPreconditionError(`${options.src} is not a SavedModel folder (no saved_model.pb)`);
+    }
+    return importSavedModel(options.src, { tags: options.savedModelTags });
+  }
+  let file = options.src;
+  let names: FrozenGraphOptions = {};
+  if (info.isDirectory()) {
+    const files = await readdir(options.src);
+    const frozen = files.filter((name) => name.endsWith('.pb'));
+    if (frozen.length !== 1) {
+      throw new FailedPreconditionError(`${options.src} must hold exactly one frozen-graph .pb (found ${frozen.join(', ') || 'none'})`);
+    }
+    file = path.join(options.src, frozen[0]);
+    const namesFile = files.find((name) => /^frozen_graph\.(ya?ml|json)$/.test(name));
+    if (namesFile) names = await readFrozenGraphOptions(path.join(options.src, namesFile));
+  }
+  return importFrozenGraph(file, {
+    ...names,
+    ...(options.inputNodeNames ? { inputNames: options.inputNodeNames, inputDataTypes: undefined } : {}),
+    ...(options.outputNodeNames ? { outputNames: options.outputNodeNames } : {}),
+  });
+}
+
+/** Loads the lowered graph in TF.js, which refuses ops it has no kernel for (as serving would). */
+async function checkOps(artifacts: io.ModelArtifacts, graph: Graph, src: string): Promise<void> {
+  const { initBackend } = await import('../engine/backend.ts');
+  const { loadLoweredGraph } = await import('../engine/tfjs/load-graph.ts');
+  await initBackend(undefined, () => {});
+  const model = await loadLoweredGraph(artifacts, graph, src);
+  model.dispose();
+}
+
+/**
+ * Writes `model.json` and the weight shards into `dir` (created if needed). The weights are one
+ * group cut into `shardBytes` pieces, as tensorflowjs_converter cuts them.
+ */
+export async function writeGraphModel(
+  dir: string,
+  artifacts: io.ModelArtifacts,
+  graph: Pick<Graph, 'signatures' | 'source'>,
+  options: { shardBytes?: number } = {},
+): Promise<{ files: string[]; bytes: number }> {
+  const weights = weightBytes(artifacts.weightData);
+  const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
+  const count = Math.ceil(weights.byteLength / shardBytes);
+  const shards = Array.from({ length: count }, (_, i) => ({
+    name: `group1-shard${i + 1}of${count}.bin`,
+    bytes: weights.subarray(i * shardBytes, Math.min((i + 1) * shardBytes, weights.byteLength)),
+  }));
+  const json = JSON.stringify(graphModelJson(artifacts, graph, shards.map((shard) => shard.name)), protoJsonNumbers);
+  await mkdir(dir, { recursive: true });
+  const files = [path.join(dir, 'model.json'), ...shards.map((shard) => path.join(dir, shard.name))];
+  await writeFile(files[0], json);
+  for (const shard of shards) await writeFile(path.join(dir, shard.name), shard.bytes);
+  return { files: files.map((file) => path.resolve(file)), bytes: Buffer.byteLength(json) + weights.byteLength };
+}
+
+/** Non-finite floats (e.g. an attribute's -inf) as proto JSON spells them, rather than JSON's null. */
+function protoJsonNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/**
+ * The `model.json` object: tensorflowjs_converter's fields, the `serving_default` signature in
+ * TensorFlow's SignatureDef JSON (for other TF.js tools), and every signature as imported under
+ * `userDefinedMetadata.lambdaServing` (typed arrays as `{ "@typedArray": "Float32Array", "base64" }`).
+ */
+export function graphModelJson(artifacts: io.ModelArtifacts, graph: Pick<Graph, 'signatures' | 'source'>, shardPaths: string[]): object {
+  const servingDefault = graph.signatures[DEFAULT_SIGNATURE];
+  return {
+    format: artifacts.format ?? 'graph-model',
+    generatedBy: artifacts.generatedBy ?? graph.source,
+    convertedBy: artifacts.convertedBy ?? 'lambda-serving',
+    ...(servingDefault && !servingDefault.unavailable
+      ? {
+          signature: {
+            methodName: servingDefault.methodName,
+            inputs: mapValues(servingDefault.inputs, tensorInfoJson),
+            outputs: mapValues(servingDefault.outputs, tensorInfoJson),
+          },
+        }
+      : {}),
+    userDefinedMetadata: { lambdaServing: { signatures: signaturesToJson(graph.signatures), source: graph.source } },
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths: shardPaths, weights: artifacts.weightSpecs ?? [] }],
+  };
+}
+
+/** TensorFlow's TensorInfo in proto JSON, as tensorflowjs_converter writes it. */
+function tensorInfoJson(spec: TensorSpec) {
+  return {
+    name: spec.tensorName,
+    dtype: spec.dtype,
+    tensorShape: spec.shape === null ? { unknownRank: true } : { dim: spec.shape.map((size) => ({ size: String(size) })) },
+  };
+}
+
+/**
+ * Signatures as JSON: typed arrays (tf.Example feature defaults) become
+ * `{ "@typedArray": <constructor name>, "base64": <little-endian bytes> }`; undefined fields drop.
+ * `loadTfjsModel` reverses it.
+ */
+export function signaturesToJson(signatures: SignatureMap): unknown {
+  return encodeJson(signatures);
+}
+
+function encodeJson(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) {
+    return {
+      '@typedArray': value.constructor.name,
+      base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+    };
+  }
+  if (Array.isArray(value)) return value.map(encodeJson);
+  if (typeof value === 'bigint') return value.toString();
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, field]) => field !== undefined)
+        .map(([key, field]) => [key, encodeJson(field)]),
+    );
+  }
+  return value;
+}
+
+function weightBytes(data: io.ModelArtifacts['weightData']): Uint8Array {
+  if (!data) return new Uint8Array(0);
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const parts = data.map((buffer) => new Uint8Array(buffer));
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
+  }
+  return joined;
+}
+
+function mapValues<A, B>(record: Record<string, A>, fn: (value: A) => B): Record<string, B> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
+}
+
+/** The report `convert` prints. */
+export function formatConvertResult(options: Pick<ConvertOptions, 'src' | 'dst' | 'outputFormat'>, result: ConvertResult): string {
+  const keys = Object.keys(result.signatures).sort();
+  const unavailable = keys.filter((key) => result.signatures[key].unavailable);
+  const lines = [
+    `lambda-serving convert: ${options.src} (${result.source}) → ${options.dst} (${options.outputFormat})`,
+    `  wrote ${result.files.length} files, ${result.bytes.toLocaleString('en-US')} bytes: ${result.files.map((file) => path.basename(file)).join(', ')}`,
+    `  ${result.nodes} nodes, ${result.ops.length} distinct ops: ${result.ops.join(', ')}`,
+    `  ${keys.length} signature${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}`,
+    ...unavailable.map((key) => `  signature ${key} is listed but not servable here: ${result.signatures[key].unavailable}`),
+    `  took ${(result.milliseconds / 1000).toFixed(2)} s`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** The `convert` subcommand. */
+export async function convertCommand(argv: string[]): Promise<void> {
+  const options = parseConvertFlags(argv);
+  try {
+    process.stdout.write(formatConvertResult(options, await convertModel(options)));
+  } catch (error) {
+    reportFailure('convert', error);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * `lambda-serving show`, run as a user runs it: the real CLI in its own process, on the shared
+ * fixtures (a TF1 SavedModel, a TF2 SavedModel, a frozen GraphDef), printing saved_model_cli's
+ * layout read from the files.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatSignatures, parseShowFlags } from '../../lib/cli/show.ts';
+import { UsageError } from '../../lib/cli/serve-flags.ts';
+import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
+import { REPO_ROOT } from '../support/serve-process.ts';
+
+const run = promisify(execFile);
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/lambda-serving.mjs', ...args], { cwd: REPO_ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+const HALF_PLUS_TWO = '../shared/fixtures/tf-serving/saved_model_half_plus_two_cpu/00000123';
+
+describe('show flags', () => {
+  it('reads --flag=value and --flag value, with _ or -', () => {
+    expect(parseShowFlags(['--dir=/m', '--tag-set', 'serve,gpu', '--signature_def', 'sig'])).toEqual({
+      dir: '/m',
+      tagSet: ['serve', 'gpu'],
+      signatureDef: 'sig',
+      all: false,
+    });
+    expect(parseShowFlags(['--dir', '/m', '--all'])).toEqual({ dir: '/m', tagSet: ['serve'], all: true });
+  });
+
+  it('refuses a missing --dir, unknown flags and positional arguments', () => {
+    expect(() => parseShowFlags([])).toThrow(UsageError);
+    expect(() => parseShowFlags(['--dir=/m', '--bogus'])).toThrow(/Unknown flag --bogus/);
+    expect(() => parseShowFlags(['--dir=/m', 'extra'])).toThrow(UsageError);
+    expect(() => parseShowFlags(['--dir=/m', '--all', '--signature_def=x'])).toThrow(/not both/);
+  });
+
+  it('prints unknown rank, scalars and why a signature cannot run here', () => {
+    const text = formatSignatures(
+      {
+        kind: 'saved_model',
+        path: '/m',
+        tagSet: ['serve'],
+        signatures: {
+          parse: {
+            methodName: 'tensorflow/serving/classify',
+            unavailable: 'its graph parses tf.Example protos with ParseExampleV2',
+            inputs: { in: { tensorName: 'a:0', dtype: 'DT_STRING', shape: null } },
+            outputs: { out: { tensorName: 'b:0', dtype: 'DT_FLOAT', shape: [] } },
+          },
+        },
+      },
+      { all: true },
+    );
+    expect(text).toContain('        shape: unknown_rank\n');
+    expect(text).toContain('        shape: ()\n');
+    expect(text).toContain('  Method name is: tensorflow/serving/classify\n  Not servable here: its graph parses tf.Example protos with ParseExampleV2\n');
+  });
+});
+
+describe.skipIf(!HAVE_FIXTURES)(`lambda-serving show on real models${FIXTURES_NOTE}`, () => {
+  let tmp: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'show-'));
+  });
+
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('lists the SignatureDef keys of half_plus_two', async () => {
+    const result = await cli('show', '--dir', HALF_PLUS_TWO);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:');
+    const keys = lines.slice(1).map((line) => /^SignatureDef key: "(.*)"$/.exec(line)?.[1]);
+    expect(keys.sort()).toEqual(['classify_x_to_y', 'regress_x2_to_y3', 'regress_x_to_y', 'regress_x_to_y2', 'serving_default']);
+  });
+
+  it('prints one signature in saved_model_cli layout', async () => {
+    const result = await cli('show', `--dir=${HALF_PLUS_TWO}`, '--tag_set', 'serve', '--signature-def', 'serving_default');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "signature_def['serving_default']:",
+        '  The given SavedModel SignatureDef contains the following input(s):',
+        "    inputs['x'] tensor_info:",
+        '        dtype: DT_FLOAT',
+        '        shape: (-1, 1)',
+        '        name: x:0',
+        '  The given SavedModel SignatureDef contains the following output(s):',
+        "    outputs['y'] tensor_info:",
+        '        dtype: DT_FLOAT',
+        '        shape: (-1, 1)',
+        '        name: y:0',
+        '  Method name is: tensorflow/serving/predict',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints every signature of a TF2 SavedModel with --all', async () => {
+    const result = await cli('show', '--dir', fixture('tfjs-node', 'saved_model', 'times_three_float'), '--all');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("MetaGraphDef with tag-set: 'serve' contains the following SignatureDefs:");
+    expect(result.stdout).toContain("signature_def['serving_default']:");
+    expect(result.stdout).toContain('        name: serving_default_x:0\n');
+    expect(result.stdout).toContain('        shape: ()\n');
+    expect(result.stdout).toContain("    outputs['output_0'] tensor_info:\n        dtype: DT_FLOAT\n");
+  });
+
+  it('shows a folder holding a frozen GraphDef', async () => {
+    const dir = path.join(tmp, 'lenet');
+    await mkdir(dir);
+    await symlink(fixture('frozen-graphdef', 'dl4j-lenet', 'lenet_frozen.pb'), path.join(dir, 'lenet_frozen.pb'));
+    const keys = await cli('show', '--dir', dir);
+    expect(keys.code, keys.stderr).toBe(0);
+    expect(keys.stdout).toBe('The given frozen graph contains SignatureDefs with the following keys:\nSignatureDef key: "serving_default"\n');
+    const all = await cli('show', '--dir', dir, '--all');
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain("    inputs['input'] tensor_info:\n        dtype: DT_FLOAT\n        shape: unknown_rank\n        name: input:0\n");
+    expect(all.stdout).toContain("    outputs['output'] tensor_info:\n        dtype: DT_INT64\n        shape: unknown_rank\n        name: output:0\n");
+  });
+
+  it('names the available signatures when --signature_def is not one of them', async () => {
+    const result = await cli('show', '--dir', HALF_PLUS_TWO, '--signature_def', 'nope');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Could not find signature "nope".*"serving_default"/);
+  });
+});
+
+describe('lambda-serving show errors', () => {
+  let empty: string;
+
+  beforeAll(async () => {
+    empty = await mkdtemp(path.join(os.tmpdir(), 'show-empty-'));
+  });
+
+  afterAll(async () => {
+    await rm(empty, { recursive: true, force: true });
+  });
+
+  it('exits 2 with a message and the usage when --dir is missing', async () => {
+    const result = await cli('show', '--all');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Give --dir');
+    expect(result.stderr).toContain('Usage: lambda-serving show');
+  });
+
+  it('fails clearly on a folder with no model', async () => {
+    const result = await cli('show', '--dir', empty);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`No model found in ${empty}`);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('fails clearly on a folder that does not exist', async () => {
+    const result = await cli('show', '--dir', path.join(empty, 'missing'));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('ENOENT');
+  });
+});
