@@ -27,7 +27,11 @@ export async function loadModel(versionDir: string): Promise<LoadedModel> {
     const namesFile = files.find((file) => /^frozen_graph\.(ya?ml|json)$/.test(file));
     const options = namesFile ? await readFrozenGraphOptions(path.join(versionDir, namesFile)) : {};
     const file = path.join(versionDir, frozen[0]);
-    return loadImportedGraph(await importFrozenGraph(file, options), `frozen graph ${file}`);
+    const graph = await importFrozenGraph(file, options);
+    const { inputs, outputs } = graph.signatures.serving_default;
+    const how = namesFile ? `named in ${namesFile}` : 'found in the graph';
+    console.log(`lambda-serving: frozen graph ${file}: inputs [${Object.keys(inputs).join(', ')}], outputs [${Object.keys(outputs).join(', ')}] (${how})`);
+    return loadImportedGraph(graph, `frozen graph ${file}`);
   }
   throw new FailedPreconditionError(
     `No model found in ${versionDir}: expected a TF.js model.json, a saved_model.pb or one frozen-graph .pb (found ${files.join(', ') || 'nothing'})`,

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tensorflowProtoType } from '../../../lib/importers/tensorflow/proto-schema.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { startServe, type ServeProcess } from '../../support/serve-process.ts';
 
@@ -40,6 +41,22 @@ describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, (
     await cp(path.join(HALF_PLUS_TWO, '00000123'), path.join(dir, 'broken', '1'), { recursive: true });
     const pb = await readFile(path.join(dir, 'broken', '1', 'saved_model.pb'));
     await writeFile(path.join(dir, 'broken', '1', 'saved_model.pb'), pb.subarray(0, pb.length >> 1));
+    // One whose variables.index was cut short.
+    await cp(path.join(HALF_PLUS_TWO, '00000123'), path.join(dir, 'broken_index', '1'), { recursive: true });
+    const index = await readFile(path.join(dir, 'broken_index', '1', 'variables', 'variables.index'));
+    await writeFile(path.join(dir, 'broken_index', '1', 'variables', 'variables.index'), index.subarray(0, index.length - 20));
+    // One whose graph uses an op TF.js lacks: half_plus_two with its Mul re-encoded as another op.
+    await cp(path.join(HALF_PLUS_TWO, '00000123'), path.join(dir, 'unsupported_op', '1'), { recursive: true });
+    const SavedModel = tensorflowProtoType('SavedModel');
+    const message = SavedModel.toObject(SavedModel.decode(pb), { keepCase: true } as object) as {
+      meta_graphs: { graph_def: { node: { name: string; op: string }[] } }[];
+    };
+    message.meta_graphs[0].graph_def.node.find((node) => node.name === 'Mul')!.op = 'MatrixDeterminant';
+    await writeFile(path.join(dir, 'unsupported_op', '1', 'saved_model.pb'), SavedModel.encode(SavedModel.fromObject(message)).finish());
+    // The TF1-era poets MobileNet (unfused batch norm), named Konduit-style.
+    await mkdir(path.join(dir, 'poets', '1'), { recursive: true });
+    await symlink(fixture('frozen-graphdef/poets-mobilenet/mobilenet_v3.pb'), path.join(dir, 'poets', '1', 'mobilenet_v3.pb'));
+    await writeFile(path.join(dir, 'poets', '1', 'frozen_graph.yaml'), 'input_names: [input_image]\noutput_names: [MobilenetV1/Predictions/Softmax]\ninput_data_types: [float]\n');
     await writeFile(
       path.join(dir, 'models.config'),
       `model_config_list {
@@ -48,6 +65,9 @@ describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, (
         config { name: 'regression_frozen' base_path: 'regression_frozen' }
         config { name: 'lenet' base_path: 'lenet' }
         config { name: 'broken' base_path: 'broken' }
+        config { name: 'broken_index' base_path: 'broken_index' }
+        config { name: 'unsupported_op' base_path: 'unsupported_op' }
+        config { name: 'poets' base_path: 'poets' }
       }`,
     );
     server = await startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${path.join(dir, 'models.config')}`]);
@@ -129,6 +149,7 @@ describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, (
     };
     expect(Object.keys(metadata.metadata.signature_def.signature_def.serving_default.inputs)).toEqual(['X']);
     expect(Object.keys(metadata.metadata.signature_def.signature_def.serving_default.outputs)).toEqual(['pred']);
+    expect(server.output()).toMatch(/frozen graph .*frozen\.pb: inputs \[X\], outputs \[pred\] \(found in the graph\)/);
   });
 
   it('frozen LeNet classifies the MNIST sample digits as the numpy reference does', async () => {
@@ -154,5 +175,28 @@ describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, (
     expect(response.status).toBe(503);
     expect(JSON.parse(response.text).error).toMatch(/failed to load: .*saved_model\.pb is not a valid SavedModel/);
     expect((await predict('default', { instances: [2.0] })).text).toBe('{"predictions":[3.0]}');
+  });
+
+  it('a truncated variables.index fails to load naming the checkpoint', async () => {
+    const response = await predict('broken_index', { instances: [1.0] });
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.text).error).toMatch(/variables\.index/);
+  });
+
+  it('an op TF.js lacks fails the load naming the op and the node', async () => {
+    const response = await predict('unsupported_op', { instances: [1.0] });
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.text).error).toMatch(/TF\.js cannot run: MatrixDeterminant — at Mul \(MatrixDeterminant\)/);
+    expect((await predict('default', { instances: [2.0] })).text).toBe('{"predictions":[3.0]}');
+  });
+
+  it('the poets MobileNet frozen graph answers a 10-class softmax per image', async () => {
+    // No output is published for this file (SOURCES.md); preprocessing as its app: (pixel − 128).
+    const image = Array.from({ length: 224 }, (_, r) => Array.from({ length: 224 }, (_, c) => [r - 128, c - 128, ((r + c) % 256) - 128]));
+    const { status, text } = await predict('poets', { instances: [image] });
+    expect(status).toBe(200);
+    const [scores] = JSON.parse(text).predictions as number[][];
+    expect(scores).toHaveLength(10);
+    expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   });
 });
