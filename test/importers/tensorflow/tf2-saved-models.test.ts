@@ -19,6 +19,7 @@ const MODELS: Record<string, string> = {
   uint8_multiply: 'tfjs-node/saved_model/uint8_multiply',
   int64_multiply: 'tfjs-node/saved_model/int64_multiply',
   model_multi_output: 'tfjs-node/saved_model/model_multi_output',
+  model_single_input_multi_output: 'tfjs-node/saved_model/model_single_input_multi_output',
   module_with_multiple_signatures: 'tfjs-node/saved_model/module_with_multiple_signatures',
   cppflow_load_model: 'keras-savedmodel/cppflow-keras/load_model/model',
   cppflow_multi_input_output: 'keras-savedmodel/cppflow-keras/multi_input_output/model',
@@ -102,9 +103,12 @@ describe.skipIf(!HAVE_FIXTURES)(`TF2 SavedModels over HTTP${FIXTURES_NOTE}`, () 
   });
 
   it('several named outputs come back keyed by name', async () => {
-    const { status, json } = await predict('model_multi_output', { inputs: { x: 1, y: 2 } });
-    expect(status).toBe(200);
-    expect(Object.keys(json.outputs as object).sort()).toEqual(['output_0', 'output_1']);
+    // Their functions (in saved_model.pb): output_0 = x · two, output_1 = y (or x) passed through.
+    const { two } = await variables(MODELS.model_multi_output);
+    expect(await predict('model_multi_output', { inputs: { x: 1, y: 2 } })).toEqual({ status: 200, json: { outputs: { output_0: 1 * two[0], output_1: 2 } } });
+    expect(await predict('model_multi_output', { instances: [{ x: 3, y: 5 }] })).toEqual({ status: 200, json: { predictions: [{ output_0: 3 * two[0], output_1: 5 }] } });
+    const single = await variables(MODELS.model_single_input_multi_output);
+    expect(await predict('model_single_input_multi_output', { inputs: 2 })).toEqual({ status: 200, json: { outputs: { output_0: 2 * single.two[0], output_1: 2 } } });
   });
 
   it('a module with several signatures serves each', async () => {
