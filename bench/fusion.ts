@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../lib/engine/backend.ts';
+import { foldBatchNorms } from '../lib/engine/tfjs/fold-batch-norm.ts';
 import { fuseOps } from '../lib/engine/tfjs/fuse-ops.ts';
 import { loadImportedGraph } from '../lib/engine/tfjs/load-graph.ts';
 import type { TensorMap } from '../lib/engine/tensor.ts';
@@ -60,8 +61,9 @@ for (const c of CASES) {
     model.dispose();
   }
   const maxDiff = Math.max(...Array.from(outputs.true, (v, i) => Math.abs(v - outputs.false[i])));
-  const fusedCount = fuseOps(graph.nodes, []).fused;
-  results.push({ model: c.name, fused_chains: fusedCount, ...timings, speedup: +(timings.unfused_ms / timings.fused_ms).toFixed(2), max_abs_diff: maxDiff });
+  const folded = foldBatchNorms(graph.nodes, []);
+  const fusedCount = fuseOps(folded.nodes, []).fused;
+  results.push({ model: c.name, folded_batch_norms: folded.folded, fused_chains: fusedCount, ...timings, speedup: +(timings.unfused_ms / timings.fused_ms).toFixed(2), max_abs_diff: maxDiff });
 }
 await mkdir(path.resolve(import.meta.dirname, 'results'), { recursive: true });
 await writeFile(path.resolve(import.meta.dirname, `results/fusion-${backend}.json`), JSON.stringify({ backend, rounds, results }, null, 2));

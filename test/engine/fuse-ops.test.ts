@@ -4,10 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
+import { foldBatchNorms } from '../../lib/engine/tfjs/fold-batch-norm.ts';
 import { fuseOps } from '../../lib/engine/tfjs/fuse-ops.ts';
 import { loadImportedGraph } from '../../lib/engine/tfjs/load-graph.ts';
 import type { GraphNode } from '../../lib/importers/graph.ts';
 import { importFrozenGraph } from '../../lib/importers/tensorflow/frozen-graph.ts';
+import { importSavedModel } from '../../lib/importers/tensorflow/saved-model.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
 
 const float = { kind: 'type', value: 'DT_FLOAT' } as const;
@@ -42,6 +44,22 @@ describe('fuseOps', () => {
     const [plain, fused] = await Promise.all([loadImportedGraph(graph, 'lenet', { fuse: false }), loadImportedGraph(graph, 'lenet', { fuse: true })]);
     const a = (await plain.run('serving_default', input))['Lenet/fc9_1/Relu'].values as Float32Array;
     const b = (await fused.run('serving_default', input))['Lenet/fc9_1/Relu'].values as Float32Array;
+    Array.from(a).forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+    plain.dispose();
+    fused.dispose();
+  });
+
+  it.skipIf(!HAVE_FIXTURES)(`folds the Keras MobileNet's batch norms into its convolutions without changing its answers${FIXTURES_NOTE}`, async () => {
+    await initBackend(process.env.LAMBDA_SERVING_BACKEND ?? 'wasm', () => {});
+    const graph = await importSavedModel(fixture('keras-savedmodel/arm-openmv-mobilenet-v1/model'));
+    const folded = foldBatchNorms(graph.nodes, []);
+    expect(folded.folded).toBe(27);
+    expect(folded.nodes.filter((n) => n.op.startsWith('FusedBatchNorm'))).toHaveLength(0);
+    const input = { sequential_input: { dtype: 'DT_FLOAT' as const, shape: [1, 160, 120, 1], values: Float32Array.from({ length: 160 * 120 }, (_, i) => (i * 7) % 256) } };
+    const [plain, fused] = await Promise.all([loadImportedGraph(graph, 'mobilenet', { fuse: false }), loadImportedGraph(graph, 'mobilenet', { fuse: true })]);
+    const a = Object.values(await plain.run('serving_default', input))[0].values as Float32Array;
+    const b = Object.values(await fused.run('serving_default', input))[0].values as Float32Array;
+    expect(a).toHaveLength(5);
     Array.from(a).forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
     plain.dispose();
     fused.dispose();

@@ -6,19 +6,21 @@
 import type { io } from '@tensorflow/tfjs-core';
 import type { AttrValue, Graph } from '../../importers/graph.ts';
 import type { HostTensor } from '../tensor.ts';
+import { foldBatchNorms } from './fold-batch-norm.ts';
 import { fuseOps } from './fuse-ops.ts';
 
 type WeightDtype = 'float32' | 'int32' | 'bool' | 'string';
 
 export interface LowerOptions {
-  /** Fold BiasAdd and activations into TF.js's fused MatMul/Conv2D kernels. @default true */
+  /** Fold inference batch norm into convolutions, then BiasAdd and activations into TF.js's fused MatMul/Conv2D kernels. @default true */
   fuse?: boolean;
 }
 
 export function lowerToGraphModel(graph: Graph, options: LowerOptions = {}): io.ModelArtifacts {
   const weightSpecs: io.WeightsManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
-  const nodes = options.fuse === false ? graph.nodes : fuseOps(graph.nodes, addressable(graph)).nodes;
+  const keep = addressable(graph);
+  const nodes = options.fuse === false ? graph.nodes : fuseOps(foldBatchNorms(graph.nodes, keep).nodes, keep).nodes;
   const node = nodes.map((n) => {
     const attr: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(n.attrs)) {
