@@ -5,11 +5,9 @@
  * same metadata (every signature), the same answers to tf.Example requests. Also prints how long
  * each takes to load from protobuf and from the converted folder.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConvertFlags } from '../../lib/cli/convert.ts';
@@ -17,19 +15,9 @@ import { UsageError } from '../../lib/cli/serve-flags.ts';
 import { initBackend } from '../../lib/engine/backend.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
-import { REPO_ROOT, startServe, waitAvailable, type ServeProcess } from '../support/serve-process.ts';
+import { REPO_ROOT, startServe, waitAvailable, type ServeProcess, runCli } from '../support/serve-process.ts';
 
-const run = promisify(execFile);
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/lambda-serving.mjs', ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 describe('convert flags', () => {
   it('reads tensorflowjs_converter flags and the SRC DST arguments', () => {
@@ -63,7 +51,7 @@ describe('convert flags', () => {
   });
 
   it('exits 2 with the convert usage on a bad command line', async () => {
-    const result = await cli('convert', '--input_format', 'keras_v3', 'model.keras', 'out');
+    const result = await runCli('convert', '--input_format', 'keras_v3', 'model.keras', 'out');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('not supported yet');
     expect(result.stderr).toContain('Usage: lambda-serving convert');
@@ -148,7 +136,7 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving convert on real models${FIXTURES
       openmv: ['--input_format', 'tf_saved_model', '--saved_model_tags', 'serve', '--weight_shard_size_bytes', '262144', original.openmv, converted.openmv],
     }; // prettier-ignore
     for (const [name, args] of Object.entries(conversions)) {
-      const result = await cli('convert', ...args);
+      const result = await runCli('convert', ...args);
       expect(result.code, result.stderr).toBe(0);
       printed[name] = result.stdout;
       console.log(result.stdout.trimEnd());
@@ -279,8 +267,8 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving convert on real models${FIXTURES
 
   it('shows the converted folder with the same signatures as the original', async () => {
     for (const [from, to] of [[original.half, converted.half], [original.lenet, converted.lenet]]) {
-      const a = await cli('show', '--dir', from, '--all');
-      const b = await cli('show', '--dir', to, '--all');
+      const a = await runCli('show', '--dir', from, '--all');
+      const b = await runCli('show', '--dir', to, '--all');
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
       const body = (text: string) => text.slice(text.indexOf('\n'));

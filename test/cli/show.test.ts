@@ -3,34 +3,17 @@
  * fixtures (a TF1 SavedModel, a TF2 SavedModel, a frozen GraphDef), printing saved_model_cli's
  * layout read from the files.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSignatures, parseShowFlags } from '../../lib/cli/show.ts';
 import { UsageError } from '../../lib/cli/serve-flags.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
-import { REPO_ROOT } from '../support/serve-process.ts';
+import { REPO_ROOT, runCli } from '../support/serve-process.ts';
 
-const run = promisify(execFile);
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-async function cli(...args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/lambda-serving.mjs', ...args], { cwd: REPO_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 const HALF_PLUS_TWO = '../shared/fixtures/tf-serving/saved_model_half_plus_two_cpu/00000123';
 
@@ -87,7 +70,7 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving show on real models${FIXTURES_NO
   });
 
   it('lists the SignatureDef keys of half_plus_two', async () => {
-    const result = await cli('show', '--dir', HALF_PLUS_TWO);
+    const result = await runCli('show', '--dir', HALF_PLUS_TWO);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:');
@@ -96,7 +79,7 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving show on real models${FIXTURES_NO
   });
 
   it('prints one signature in saved_model_cli layout', async () => {
-    const result = await cli('show', `--dir=${HALF_PLUS_TWO}`, '--tag_set', 'serve', '--signature-def', 'serving_default');
+    const result = await runCli('show', `--dir=${HALF_PLUS_TWO}`, '--tag_set', 'serve', '--signature-def', 'serving_default');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       [
@@ -118,7 +101,7 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving show on real models${FIXTURES_NO
   });
 
   it('prints every signature of a TF2 SavedModel with --all', async () => {
-    const result = await cli('show', '--dir', fixture('tfjs-node', 'saved_model', 'times_three_float'), '--all');
+    const result = await runCli('show', '--dir', fixture('tfjs-node', 'saved_model', 'times_three_float'), '--all');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("MetaGraphDef with tag-set: 'serve' contains the following SignatureDefs:");
     expect(result.stdout).toContain("signature_def['serving_default']:");
@@ -131,17 +114,17 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving show on real models${FIXTURES_NO
     const dir = path.join(tmp, 'lenet');
     await mkdir(dir);
     await symlink(fixture('frozen-graphdef', 'dl4j-lenet', 'lenet_frozen.pb'), path.join(dir, 'lenet_frozen.pb'));
-    const keys = await cli('show', '--dir', dir);
+    const keys = await runCli('show', '--dir', dir);
     expect(keys.code, keys.stderr).toBe(0);
     expect(keys.stdout).toBe('The given frozen graph contains SignatureDefs with the following keys:\nSignatureDef key: "serving_default"\n');
-    const all = await cli('show', '--dir', dir, '--all');
+    const all = await runCli('show', '--dir', dir, '--all');
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain("    inputs['input'] tensor_info:\n        dtype: DT_FLOAT\n        shape: unknown_rank\n        name: input:0\n");
     expect(all.stdout).toContain("    outputs['output'] tensor_info:\n        dtype: DT_INT64\n        shape: unknown_rank\n        name: output:0\n");
   });
 
   it('names the available signatures when --signature_def is not one of them', async () => {
-    const result = await cli('show', '--dir', HALF_PLUS_TWO, '--signature_def', 'nope');
+    const result = await runCli('show', '--dir', HALF_PLUS_TWO, '--signature_def', 'nope');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Could not find signature "nope".*"serving_default"/);
   });
@@ -159,21 +142,21 @@ describe('lambda-serving show errors', () => {
   });
 
   it('exits 2 with a message and the usage when --dir is missing', async () => {
-    const result = await cli('show', '--all');
+    const result = await runCli('show', '--all');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Give --dir');
     expect(result.stderr).toContain('Usage: lambda-serving show');
   });
 
   it('fails clearly on a folder with no model', async () => {
-    const result = await cli('show', '--dir', empty);
+    const result = await runCli('show', '--dir', empty);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`No model found in ${empty}`);
     expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 
   it('fails clearly on a folder that does not exist', async () => {
-    const result = await cli('show', '--dir', path.join(empty, 'missing'));
+    const result = await runCli('show', '--dir', path.join(empty, 'missing'));
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('ENOENT');
   });

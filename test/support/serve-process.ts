@@ -1,7 +1,8 @@
 /**
  * Runs `lambda-serving serve` as a separate process (as a user would) and finds its port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -58,5 +59,22 @@ export async function waitAvailable(url: string, model: string): Promise<void> {
   const body = (await response.json()) as { model_version_status?: { state: string }[]; error?: string };
   if (!body.model_version_status?.every((status) => status.state === 'AVAILABLE')) {
     throw new Error(`${model} is not available: ${JSON.stringify(body)}`);
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `lambda-serving <args>` to completion; a non-zero exit is returned, not thrown. */
+export async function runCli(...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/lambda-serving.mjs', ...args], { cwd: REPO_ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
   }
 }

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CheckpointError,
@@ -13,10 +13,9 @@ import type { CheckpointTensor } from '../../../lib/importers/tensorflow/checkpo
 import { crc32c, maskCrc, unmaskCrc } from '../../../lib/importers/tensorflow/crc32c.ts';
 import { readFooter, readTable, snappyUncompress } from '../../../lib/importers/tensorflow/sstable.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
-const haveFixtures = existsSync(fixtures);
-const fixtureNote = haveFixtures ? '' : ` (skipped: fixture folder ${fixtures} not found)`;
+const fixtures = FIXTURES;
+const haveFixtures = HAVE_FIXTURES;
+const fixtureNote = FIXTURES_NOTE;
 
 const HALF_PLUS_TWO = 'tf-serving/saved_model_half_plus_two_cpu/00000123/variables/variables';
 const REGRESSION = 'tf1-savedmodel/tf2onnx-regression/regression';

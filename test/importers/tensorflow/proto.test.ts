@@ -1,7 +1,7 @@
 import { readTable, readVarint } from '../../../lib/importers/tensorflow/sstable.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { describe, expect, it } from 'vitest';
 import { tensorflowProtoRoot, tensorflowProtoType } from '../../../lib/importers/tensorflow/proto-schema.ts';
 import {
@@ -18,10 +18,9 @@ import {
 } from '../../../lib/importers/tensorflow/proto.ts';
 import type { SignatureDefProto, TensorInfoProto, TensorProtoMsg } from '../../../lib/importers/tensorflow/proto.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
-const haveFixtures = existsSync(fixtures);
-const fixtureNote = haveFixtures ? '' : ` (skipped: fixture folder ${fixtures} not found)`;
+const fixtures = FIXTURES;
+const haveFixtures = HAVE_FIXTURES;
+const fixtureNote = FIXTURES_NOTE;
 
 const fixture = (relative: string): Buffer => readFileSync(path.join(fixtures, relative));
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
