@@ -15,8 +15,7 @@ import { lowerToGraphModel } from '../engine/tfjs/lower-graph.ts';
 import type { Graph } from '../importers/graph.ts';
 import { importFrozenGraph, readFrozenGraphOptions, type FrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
-import { UsageError } from './serve-flags.ts';
-import { commaList, parseFlags, reportFailure, type FlagKinds } from './show.ts';
+import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
 
 /** tensorflowjs_converter's default shard size. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;

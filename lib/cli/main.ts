@@ -4,7 +4,8 @@
  */
 import { serveCommand } from './serve.ts';
 import { ModelConfigError } from './model-config-file.ts';
-import { SERVE_USAGE, UsageError } from './serve-flags.ts';
+import { UsageError } from './flags.ts';
+import { SERVE_USAGE } from './serve-flags.ts';
 import { SHOW_USAGE, showCommand } from './show.ts';
 import { CONVERT_USAGE, convertCommand } from './convert.ts';
 

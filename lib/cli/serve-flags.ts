@@ -3,9 +3,9 @@
  * `--flag value`, with underscores or hyphens in the name (`--rest_api_port`, `--rest-api-port`).
  * @module cli/serve-flags
  */
+import { DEFAULT_MAX_BODY_BYTES } from '../http/router.ts';
+import { parseFlags, UsageError } from './flags.ts';
 
-/** Lambda's synchronous invocation payload limit. */
-const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
 const DEFAULT_REST_API_PORT = 8501;
 const DEFAULT_REST_API_HOST = '0.0.0.0';
 /** TF Serving names the model `default` when only `--model_base_path` is given. */
@@ -27,13 +27,6 @@ export interface ServeOptions {
   ignored: string[];
 }
 
-/** Bad command line: the CLI prints the message and the usage text. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export const SERVE_USAGE = `Usage: lambda-serving serve [flags]
 
@@ -84,43 +77,19 @@ const FLAGS: Record<string, FlagSpec> = {
   enable_model_warmup: { kind: 'bool' },
 };
 
-const BOOL_VALUES = new Set(['true', 'false', '1', '0']);
-
 /** Parses the arguments after `serve`. Throws UsageError naming the problem. */
 export function parseServeFlags(argv: string[]): ServeOptions {
+  const kinds = Object.fromEntries(Object.entries(FLAGS).map(([name, spec]) => [name, spec.kind === 'bool' ? 'bool' : 'string'] as const));
+  const { flags, positional } = parseFlags(argv, kinds, 'serve');
+  const stray = argv.includes('--') ? '--' : positional[0];
+  if (stray !== undefined) throw new UsageError(`Unexpected argument '${stray}': serve takes only --flags`);
+
   const given: Partial<Record<OptionKey, string | number>> = {};
   const ignored: string[] = [];
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--') || arg === '--') {
-      throw new UsageError(`Unexpected argument '${arg}': serve takes only --flags`);
-    }
-    const equals = arg.indexOf('=');
-    const written = equals === -1 ? arg : arg.slice(0, equals);
-    const name = written.slice(2).replaceAll('-', '_');
-    const spec = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
-    if (!spec) throw new UsageError(`Unknown flag ${written}`);
-    const flag = `--${name}`;
-
-    let value: string | undefined;
-    if (equals !== -1) {
-      value = arg.slice(equals + 1);
-    } else if (spec.kind === 'bool') {
-      value = 'true';
-    } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
-      value = argv[++i];
-    }
-    if (value === undefined || value === '') throw new UsageError(`Missing value for ${flag}`);
-
-    if (!spec.key) {
-      if (spec.kind === 'bool' && !BOOL_VALUES.has(value.toLowerCase())) {
-        throw new UsageError(`${flag} takes true or false, not '${value}'`);
-      }
-      if (!ignored.includes(flag)) ignored.push(flag);
-      continue;
-    }
-    given[spec.key] = convert(flag, spec.kind, value);
+  for (const [name, value] of Object.entries(flags)) {
+    const spec = FLAGS[name];
+    if (spec.key) given[spec.key] = convert(`--${name}`, spec.kind, value);
+    else ignored.push(`--${name}`);
   }
 
   const options: ServeOptions = {

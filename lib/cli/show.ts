@@ -12,7 +12,7 @@ import { importFrozenGraph, readFrozenGraphOptions } from '../importers/tensorfl
 import { mapSignatures } from '../importers/tensorflow/mapper.ts';
 import { decodeSavedModel } from '../importers/tensorflow/proto.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
-import { UsageError } from './serve-flags.ts';
+import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
 
 export const SHOW_USAGE = `Usage: lambda-serving show --dir DIR [--tag_set serve] [--signature_def NAME | --all]
 
@@ -23,57 +23,6 @@ Prints a model's signatures as saved_model_cli show does (--flag=value or --flag
   --signature_def=NAME   Print this signature's inputs, outputs and method
   --all                  Print every signature
 Without --signature_def or --all, lists the signature keys.`;
-
-/** Flag kinds of the small `--flag` parsers of `show` and `convert`. */
-export type FlagKinds = Record<string, 'string' | 'bool'>;
-
-export interface ParsedFlags {
-  /** By the underscore spelling of the name; bool flags are `'true'` or `'false'`. */
-  flags: Record<string, string>;
-  positional: string[];
-}
-
-/**
- * Parses `--flag=value`, `--flag value` and bare `--bool` flags (`_` or `-` in names; keyed by the
- * `_` spelling), and positional arguments. Everything after `--` is positional.
- */
-export function parseFlags(argv: string[], kinds: FlagKinds, command: string): ParsedFlags {
-  const flags: Record<string, string> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const equals = arg.indexOf('=');
-    const written = equals === -1 ? arg : arg.slice(0, equals);
-    const name = written.slice(2).replaceAll('-', '_');
-    const kind = Object.hasOwn(kinds, name) ? kinds[name] : undefined;
-    if (!kind) throw new UsageError(`Unknown flag ${written} for ${command}`);
-    let value: string | undefined;
-    if (equals !== -1) value = arg.slice(equals + 1);
-    else if (kind === 'bool') value = 'true';
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`Missing value for --${name}`);
-    if (kind === 'bool') {
-      const lower = value.toLowerCase();
-      if (!['true', 'false', '1', '0'].includes(lower)) throw new UsageError(`--${name} takes true or false, not '${value}'`);
-      value = lower === 'true' || lower === '1' ? 'true' : 'false';
-    }
-    flags[name] = value;
-  }
-  return { flags, positional };
-}
-
-/** Splits a comma-separated flag value, dropping empty parts. */
-export function commaList(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
-}
 
 export interface ShowOptions {
   dir: string;
@@ -241,11 +190,4 @@ export async function showCommand(argv: string[]): Promise<void> {
   } catch (error) {
     reportFailure('show', error);
   }
-}
-
-/** Prints a failed command's reason (not a stack) and sets a non-zero exit code. */
-export function reportFailure(command: string, error: unknown): void {
-  if (error instanceof UsageError) throw error;
-  console.error(`lambda-serving ${command}: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConvertFlags } from '../../lib/cli/convert.ts';
-import { UsageError } from '../../lib/cli/serve-flags.ts';
+import { UsageError } from '../../lib/cli/flags.ts';
 import { initBackend } from '../../lib/engine/backend.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';

@@ -2,7 +2,8 @@
  * `lambda-serving serve` flags, spelled as tensorflow_model_server takes them.
  */
 import { describe, expect, it } from 'vitest';
-import { parseServeFlags, SERVE_USAGE, UsageError, type ServeOptions } from '../../lib/cli/serve-flags.ts';
+import { UsageError } from '../../lib/cli/flags.ts';
+import { parseServeFlags, SERVE_USAGE, type ServeOptions } from '../../lib/cli/serve-flags.ts';
 
 function usageError(argv: string[]): UsageError {
   try {

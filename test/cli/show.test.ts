@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSignatures, parseShowFlags } from '../../lib/cli/show.ts';
-import { UsageError } from '../../lib/cli/serve-flags.ts';
+import { UsageError } from '../../lib/cli/flags.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
 import { REPO_ROOT, runCli } from '../support/serve-process.ts';
 
