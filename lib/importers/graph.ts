@@ -66,3 +66,18 @@ export function pruneTo(nodes: GraphNode[], outputs: string[], feeds: string[] =
   }
   return nodes.filter((node) => keep.has(node.name));
 }
+
+/**
+ * The constant an input carries, looking through ops in `through` that pass values on unchanged
+ * (frozen variable reads are Identity of a Const); undefined when it is not a constant.
+ */
+export function constantInput(
+  input: string | undefined,
+  byName: ReadonlyMap<string, GraphNode>,
+  through: ReadonlySet<string> = new Set(['Identity']),
+): HostTensor | undefined {
+  let node = input ? byName.get(parseInput(input).node) : undefined;
+  for (let hops = 0; node && through.has(node.op) && hops < 8; hops++) node = byName.get(parseInput(node.inputs[0]).node);
+  const value = node?.op === 'Const' ? node.attrs.value : undefined;
+  return value?.kind === 'tensor' ? value.value : undefined;
+}

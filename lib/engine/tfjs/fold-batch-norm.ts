@@ -7,7 +7,7 @@
  * @module engine/tfjs/fold-batch-norm
  */
 import type { HostTensor } from '../tensor.ts';
-import { parseInput, type GraphNode } from '../../importers/graph.ts';
+import { constantInput, parseInput, type GraphNode } from '../../importers/graph.ts';
 
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']);
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2dNative']);
@@ -27,7 +27,10 @@ export function foldBatchNorms(nodes: GraphNode[], keep: string[]): { nodes: Gra
     const conv = byName.get(parseInput(bn.inputs[0]).node);
     if (!conv || !CONVOLUTIONS.has(conv.op) || pinned.has(conv.name) || readersOf(conv.name).length !== 1) continue;
     if ([1, 2, 3, 4, 5].some((output) => readersOf(bn.name, output).length > 0)) continue;
-    const constant = (input: string | undefined) => constantOf(input, byName);
+    const constant = (input: string | undefined) => {
+      const tensor = constantInput(input, byName);
+      return tensor && !Array.isArray(tensor.values) ? tensor : undefined;
+    };
     const [weights, gamma, beta, mean, variance] = [conv.inputs[1], ...bn.inputs.slice(1, 5)].map(constant);
     if (!weights || !gamma || !beta || !mean || !variance) continue;
     const epsilon = bn.attrs.epsilon?.kind === 'float' ? bn.attrs.epsilon.value : 0.0001;
@@ -50,14 +53,6 @@ export function foldBatchNorms(nodes: GraphNode[], keep: string[]): { nodes: Gra
     folded++;
   }
   return { nodes: nodes.flatMap((node) => replaced.get(node.name) ?? [node]), folded };
-}
-
-/** A numeric constant, looking through Identity (frozen variable reads are Identity of Const). */
-function constantOf(input: string | undefined, byName: Map<string, GraphNode>): HostTensor | undefined {
-  let node = input ? byName.get(parseInput(input).node) : undefined;
-  for (let hops = 0; node?.op === 'Identity' && hops < 8; hops++) node = byName.get(parseInput(node.inputs[0]).node);
-  const value = node?.op === 'Const' ? node.attrs.value : undefined;
-  return value?.kind === 'tensor' && !Array.isArray(value.value.values) ? value.value : undefined;
 }
 
 function constNode(name: string, tensor: HostTensor): GraphNode {

@@ -7,8 +7,11 @@
  */
 import type { ExampleFeatureSpec, SignatureMap } from '../../engine/signature.ts';
 import type { HostTensor } from '../../engine/tensor.ts';
-import { parseInput, pruneTo, type GraphNode } from '../graph.ts';
+import { constantInput, pruneTo, type GraphNode } from '../graph.ts';
 import { dtypeOf } from './mapper.ts';
+
+/** Ops between a constant and ParseExample that keep its values (Reshape of a default, say). */
+const VALUE_PRESERVING = new Set(['Identity', 'Reshape']);
 
 export const EXAMPLE_PARSERS = new Set(['ParseExample', 'ParseExampleV2', 'ParseSingleExample']);
 
@@ -44,9 +47,9 @@ function planParser(parser: GraphNode, byName: Map<string, GraphNode>): { featur
   const features: ExampleFeatureSpec[] = [];
   const placeholders: GraphNode[] = [];
   for (let i = 0; i < nDense; i++) {
-    const key = constant(data[2 + nSparse + i], byName);
+    const key = constantInput(data[2 + nSparse + i], byName, VALUE_PRESERVING);
     if (!key || !Array.isArray(key.values) || key.values.length !== 1) return `a dense key that is not a constant (at ${parser.name})`;
-    const fallback = constant(data[2 + nSparse + nDense + i], byName);
+    const fallback = constantInput(data[2 + nSparse + nDense + i], byName, VALUE_PRESERVING);
     const name = `${parser.name}/dense_${i}`;
     const dtype = dtypeOf(types[i] ?? 'DT_FLOAT');
     features.push({
@@ -62,17 +65,6 @@ function planParser(parser: GraphNode, byName: Map<string, GraphNode>): { featur
     features,
     nodes: [...placeholders, { name: parser.name, op: 'IdentityN', inputs: placeholders.map((p) => p.name), attrs: { T: { kind: 'list', types } } }],
   };
-}
-
-/** The value of a constant input, looking through Identity and Reshape (which keep the values). */
-function constant(input: string | undefined, byName: Map<string, GraphNode>): HostTensor | undefined {
-  let node = input ? byName.get(parseInput(input).node) : undefined;
-  for (let hops = 0; node && hops < 8; hops++) {
-    if (node.op === 'Const') return node.attrs.value?.kind === 'tensor' ? node.attrs.value.value : undefined;
-    if (node.op !== 'Identity' && node.op !== 'Reshape') return undefined;
-    node = byName.get(parseInput(node.inputs[0]).node);
-  }
-  return undefined;
 }
 
 function intAttr(node: GraphNode, name: string): number {
