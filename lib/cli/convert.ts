@@ -6,7 +6,7 @@
  * @module cli/convert
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
 import { FailedPreconditionError } from '../errors.ts';
@@ -16,6 +16,7 @@ import type { Graph } from '../importers/graph.ts';
 import { importFrozenGraph, readFrozenGraphOptions, type FrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
+import { detectModelFolder } from '../importers/model-folder.ts';
 
 /** tensorflowjs_converter's default shard size. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
@@ -165,14 +166,12 @@ async function importModel(options: ConvertOptions): Promise<Graph> {
   let file = options.src;
   let names: FrozenGraphOptions = {};
   if (info.isDirectory()) {
-    const files = await readdir(options.src);
-    const frozen = files.filter((name) => name.endsWith('.pb'));
-    if (frozen.length !== 1) {
-      throw new FailedPreconditionError(`${options.src} must hold exactly one frozen-graph .pb (found ${frozen.join(', ') || 'none'})`);
+    const folder = await detectModelFolder(options.src);
+    if (folder.kind !== 'frozen_graph') {
+      throw new FailedPreconditionError(`${options.src} must hold exactly one frozen-graph .pb (it holds a ${folder.kind.replace('_', ' ')})`);
     }
-    file = path.join(options.src, frozen[0]);
-    const namesFile = files.find((name) => /^frozen_graph\.(ya?ml|json)$/.test(name));
-    if (namesFile) names = await readFrozenGraphOptions(path.join(options.src, namesFile));
+    file = folder.file;
+    if (folder.namesFile) names = await readFrozenGraphOptions(folder.namesFile);
   }
   return importFrozenGraph(file, {
     ...names,

@@ -4,7 +4,7 @@
  * loaders serving uses, so what it shows is what `serve` would offer.
  * @module cli/show
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailedPreconditionError } from '../errors.ts';
 import type { Signature, SignatureMap, TensorSpec } from '../engine/signature.ts';
@@ -13,6 +13,7 @@ import { mapSignatures } from '../importers/tensorflow/mapper.ts';
 import { decodeSavedModel } from '../importers/tensorflow/proto.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
+import { detectModelFolder } from '../importers/model-folder.ts';
 
 export const SHOW_USAGE = `Usage: lambda-serving show --dir DIR [--tag_set serve] [--signature_def NAME | --all]
 
@@ -124,22 +125,15 @@ export async function readModelSignatures(dir: string, options: { tagSet?: strin
     if (dir.endsWith('.pb')) return readFrozen(dir, undefined);
     throw new FailedPreconditionError(`${dir} is not a model: expected a model folder, a .pb or a model.json`);
   }
-  const files = await readdir(dir);
-  if (files.includes('saved_model.pb')) return readSavedModel(dir, options.tagSet ?? ['serve']);
-  if (files.includes('model.json')) return readTfjs(path.join(dir, 'model.json'));
-  const frozen = files.filter((file) => file.endsWith('.pb'));
-  if (frozen.length === 1) {
-    const namesFile = files.find((file) => /^frozen_graph\.(ya?ml|json)$/.test(file));
-    return readFrozen(path.join(dir, frozen[0]), namesFile && path.join(dir, namesFile));
+  const folder = await detectModelFolder(dir);
+  switch (folder.kind) {
+    case 'saved_model':
+      return readSavedModel(folder.dir, options.tagSet ?? ['serve']);
+    case 'tfjs':
+      return readTfjs(folder.modelJson);
+    case 'frozen_graph':
+      return readFrozen(folder.file, folder.namesFile);
   }
-  throw new FailedPreconditionError(
-    `No model found in ${dir}: expected a saved_model.pb, one frozen-graph .pb or a TF.js model.json (found ${listed(files)})`,
-  );
-}
-
-function listed(files: string[]): string {
-  if (!files.length) return 'nothing';
-  return files.length > 8 ? `${files.slice(0, 8).join(', ')} and ${files.length - 8} more` : files.join(', ');
 }
 
 /**
