@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { io } from '@tensorflow/tfjs-core';
+import { io } from '@tensorflow/tfjs-core';
 import { FailedPreconditionError } from '../errors.ts';
 import { DEFAULT_SIGNATURE, type SignatureMap, type TensorSpec } from '../engine/signature.ts';
 import { lowerToGraphModel } from '../engine/tfjs/lower-graph.ts';
@@ -282,17 +282,9 @@ function encodeJson(value: unknown): unknown {
   return value;
 }
 
+/** The artifacts' weights as one byte array (tfjs-core joins multi-buffer weight data). */
 function weightBytes(data: io.ModelArtifacts['weightData']): Uint8Array {
-  if (!data) return new Uint8Array(0);
-  if (!Array.isArray(data)) return new Uint8Array(data);
-  const parts = data.map((buffer) => new Uint8Array(buffer));
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  return joined;
+  return data ? new Uint8Array(io.CompositeArrayBuffer.join(data)) : new Uint8Array(0);
 }
 
 function mapValues<A, B>(record: Record<string, A>, fn: (value: A) => B): Record<string, B> {

@@ -66,7 +66,8 @@ async function readShard(dir: string, file: string): Promise<Uint8Array> {
   return readFile(resolved);
 }
 
-function concatenate(parts: Uint8Array[]): ArrayBuffer {
+/** Joins byte chunks into one buffer (weight shards, lowered constants). */
+export function concatenate(parts: Uint8Array[]): ArrayBuffer {
   const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
   const joined = new Uint8Array(total);
   let offset = 0;

@@ -7,6 +7,7 @@ import type { io } from '@tensorflow/tfjs-core';
 import type { AttrValue, Graph } from '../../importers/graph.ts';
 import type { HostTensor } from '../tensor.ts';
 import { foldBatchNorms } from './fold-batch-norm.ts';
+import { concatenate } from './file-io.ts';
 import { fuseOps } from './fuse-ops.ts';
 
 type WeightDtype = 'float32' | 'int32' | 'bool' | 'string';
@@ -41,7 +42,7 @@ export function lowerToGraphModel(graph: Graph, options: LowerOptions = {}): io.
     convertedBy: 'lambda-serving',
     modelTopology: { node, library: {}, versions: {} },
     weightSpecs,
-    weightData: concat(chunks),
+    weightData: concatenate(chunks),
   };
 }
 
@@ -129,14 +130,4 @@ function weightBytes(tensor: HostTensor): { dtype: WeightDtype; bytes: Uint8Arra
 
 function asBytes(array: Float32Array | Int32Array): Uint8Array {
   return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-}
-
-function concat(parts: Uint8Array[]): ArrayBuffer {
-  const joined = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.byteLength;
-  }
-  return joined.buffer;
 }
