@@ -168,16 +168,7 @@ export class ModelService {
 
   /** Runs one predict request body through the hooks; `trace` collects version and timings. */
   async predict(body: JsonValue, selector: VersionSelector = {}, trace: RequestTrace = { timings: {} }): Promise<PredictResult> {
-    const request = predictRequest(body);
-    const { version, model } = await this.resolve(selector);
-    trace.version = version;
-    trace.signatureName = request.signatureName;
-    const signature = model.signatures[request.signatureName];
-    if (!signature) {
-      throw new InvalidArgumentError(
-        `Serving signature name: "${request.signatureName}" not found in signature def (model ${this.name} has ${Object.keys(model.signatures).map((s) => `"${s}"`).join(', ')})`,
-      );
-    }
+    const { request, version, model, signature } = await this.begin(body, selector, trace);
     const context: InferenceContext = {
       modelName: this.name,
       version,
@@ -203,12 +194,7 @@ export class ModelService {
   }
 
   private async runExamples(method: string, body: JsonValue, selector: VersionSelector, trace: RequestTrace): Promise<string> {
-    const request = predictRequest(body);
-    const { version, model } = await this.resolve(selector);
-    trace.version = version;
-    trace.signatureName = request.signatureName;
-    const signature = model.signatures[request.signatureName];
-    if (!signature) throw new InvalidArgumentError(`Serving signature name: "${request.signatureName}" not found in signature def`);
+    const { request, model, signature } = await this.begin(body, selector, trace);
     if (signature.methodName !== method) {
       throw new InvalidArgumentError(`Expected signature '${request.signatureName}' to have method_name ${method}, it has ${signature.methodName}`);
     }
@@ -265,6 +251,21 @@ export class ModelService {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** Reads the body, picks the version and the signature, and notes both in the trace. */
+  private async begin(body: JsonValue, selector: VersionSelector, trace: RequestTrace) {
+    const request = predictRequest(body);
+    const { version, model } = await this.resolve(selector);
+    trace.version = version;
+    trace.signatureName = request.signatureName;
+    const signature = model.signatures[request.signatureName];
+    if (!signature) {
+      throw new InvalidArgumentError(
+        `Serving signature name: "${request.signatureName}" not found in signature def (model ${this.name} has ${Object.keys(model.signatures).map((s) => `"${s}"`).join(', ')})`,
+      );
+    }
+    return { request, version, model, signature };
+  }
 
   private async resolve(selector: VersionSelector): Promise<{ version: number; model: LoadedModel }> {
     const slot = this.pick(await this.versionSlots(), selector);
