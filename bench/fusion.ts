@@ -1,12 +1,14 @@
 /**
- * Do the fused TF.js kernels pay? Each fixture graph is lowered with and without fusion, checked
- * to give the same outputs, and timed (median of ROUNDS=50 runs after a warm-up).
+ * Do the load-time rewrites (constant folding, batch-norm folding, fused TF.js kernels) pay? Each
+ * fixture graph is lowered with and without them, checked to give the same outputs, and timed
+ * (median of ROUNDS=50 runs after a warm-up).
  * Run: npx tsx bench/fusion.ts  (LAMBDA_SERVING_BACKEND=cpu|wasm). Writes bench/results/fusion-<backend>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../lib/engine/backend.ts';
-import { foldBatchNorms } from '../lib/engine/tfjs/fold-batch-norm.ts';
+import { foldBatchNorms, foldScaleShifts } from '../lib/engine/tfjs/fold-batch-norm.ts';
+import { foldConstants } from '../lib/engine/tfjs/fold-constants.ts';
 import { fuseOps } from '../lib/engine/tfjs/fuse-ops.ts';
 import { loadImportedGraph } from '../lib/engine/tfjs/load-graph.ts';
 import type { TensorMap } from '../lib/engine/tensor.ts';
@@ -61,9 +63,12 @@ for (const c of CASES) {
     model.dispose();
   }
   const maxDiff = Math.max(...Array.from(outputs.true, (v, i) => Math.abs(v - outputs.false[i])));
-  const folded = foldBatchNorms(graph.nodes, []);
-  const fusedCount = fuseOps(folded.nodes, []).fused;
-  results.push({ model: c.name, folded_batch_norms: folded.folded, fused_chains: fusedCount, ...timings, speedup: +(timings.unfused_ms / timings.fused_ms).toFixed(2), max_abs_diff: maxDiff });
+  // The same passes, in the same order, as optimizeGraph in lower-graph.ts, counted one by one.
+  const constants = foldConstants(graph.nodes, []);
+  const batchNorms = foldBatchNorms(constants.nodes, []);
+  const scaleShifts = foldScaleShifts(batchNorms.nodes, []);
+  const fusedCount = fuseOps(scaleShifts.nodes, []).fused;
+  results.push({ model: c.name, folded_constants: constants.folded, folded_batch_norms: batchNorms.folded + scaleShifts.folded, fused_chains: fusedCount, ...timings, speedup: +(timings.unfused_ms / timings.fused_ms).toFixed(2), max_abs_diff: maxDiff });
 }
 await mkdir(path.resolve(import.meta.dirname, 'results'), { recursive: true });
 await writeFile(path.resolve(import.meta.dirname, `results/fusion-${backend}.json`), JSON.stringify({ backend, rounds, results }, null, 2));

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
-import { foldBatchNorms } from '../../lib/engine/tfjs/fold-batch-norm.ts';
+import { foldBatchNorms, foldScaleShifts } from '../../lib/engine/tfjs/fold-batch-norm.ts';
+import { foldConstants } from '../../lib/engine/tfjs/fold-constants.ts';
+import { optimizeGraph } from '../../lib/engine/tfjs/lower-graph.ts';
 import { fuseOps } from '../../lib/engine/tfjs/fuse-ops.ts';
 import { loadImportedGraph } from '../../lib/engine/tfjs/load-graph.ts';
 import type { GraphNode } from '../../lib/importers/graph.ts';
@@ -61,6 +63,65 @@ describe('fuseOps', () => {
     const b = Object.values(await fused.run('serving_default', input))[0].values as Float32Array;
     expect(a).toHaveLength(5);
     Array.from(a).forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+    plain.dispose();
+    fused.dispose();
+  });
+});
+
+describe('foldConstants and foldScaleShifts', () => {
+  const constant = (name: string, shape: number[], values: number[]): GraphNode => ({
+    name,
+    op: 'Const',
+    inputs: [],
+    attrs: { dtype: float, value: { kind: 'tensor', value: { dtype: 'DT_FLOAT', shape, values: Float32Array.from(values) } } },
+  });
+
+  it('evaluates float arithmetic on constants once, keeping names and leaving fed or pinned nodes alone', () => {
+    const { nodes, folded } = foldConstants(
+      [constant('v', [2], [3, 8]), constant('eps', [], [1]), node('add', 'Add', ['v', 'eps']), node('r', 'Rsqrt', ['add']), node('x', 'Placeholder'), node('xr', 'Mul', ['x', 'r']), node('pinned', 'Neg', ['eps'])],
+      ['x:0', 'xr:0', 'pinned:0'],
+    );
+    expect(folded).toBe(2);
+    const r = nodes.find((n) => n.name === 'r')!;
+    expect(r.op).toBe('Const');
+    expect(r.attrs.value).toEqual({ kind: 'tensor', value: { dtype: 'DT_FLOAT', shape: [2], values: Float32Array.from([0.5, 1 / 3]) } });
+    expect(nodes.find((n) => n.name === 'xr')!.op).toBe('Mul');
+    expect(nodes.find((n) => n.name === 'pinned')!.op).toBe('Neg');
+  });
+
+  it('folds conv·s + t (TF1 unfused batch norm) into the filter and a BiasAdd named after the Add', () => {
+    const graph = [
+      node('x', 'Placeholder'),
+      constant('w', [1, 1, 2, 3], [1, 2, 3, 4, 5, 6]),
+      node('conv', 'Conv2D', ['x', 'w']),
+      constant('s', [3], [10, 100, 1000]),
+      node('mul', 'Mul', ['conv', 's']),
+      constant('t', [3], [7, 8, 9]),
+      node('out', 'Add', ['mul', 't']),
+    ];
+    const { nodes, folded } = foldScaleShifts(graph, ['x:0', 'out:0']);
+    expect(folded).toBe(1);
+    expect(nodes.map((n) => `${n.name}:${n.op}`)).toEqual(['x:Placeholder', 'w:Const', 'conv/folded_weights:Const', 'conv:Conv2D', 's:Const', 't:Const', 'out/folded_bias:Const', 'out:BiasAdd']);
+    const weights = nodes.find((n) => n.name === 'conv/folded_weights')!.attrs.value;
+    expect(weights.kind === 'tensor' && Array.from(weights.value.values as Float32Array)).toEqual([10, 200, 3000, 40, 500, 6000]);
+    expect(foldScaleShifts(graph, ['x:0', 'mul:0', 'out:0']).folded).toBe(0);
+  });
+
+  it.skipIf(!HAVE_FIXTURES)(`folds the poets MobileNet's unfused batch norms without changing its answers${FIXTURES_NOTE}`, async () => {
+    await initBackend(process.env.LAMBDA_SERVING_BACKEND ?? 'wasm', () => {});
+    const graph = await importFrozenGraph(fixture('frozen-graphdef/poets-mobilenet/mobilenet_v3.pb'), { inputNames: ['input_image'], outputNames: ['MobilenetV1/Predictions/Softmax'] });
+    const keep = ['input_image:0', 'MobilenetV1/Predictions/Softmax:0'];
+    const constants = foldConstants(graph.nodes, keep);
+    // 14 convolutions; all but the logits' 1×1 (which has a bias, no batch norm) are normalised.
+    expect(foldScaleShifts(constants.nodes, keep).folded).toBe(13);
+    const optimized = optimizeGraph(graph, keep);
+    expect(optimized.filter((n) => n.name.includes('BatchNorm') && ['Rsqrt', 'Mul', 'Sub', 'Add'].includes(n.op))).toHaveLength(0);
+    const input = { input_image: { dtype: 'DT_FLOAT' as const, shape: [1, 224, 224, 3], values: Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => ((i * 7) % 255) - 128) } };
+    const [plain, fused] = await Promise.all([loadImportedGraph(graph, 'poets', { fuse: false }), loadImportedGraph(graph, 'poets', { fuse: true })]);
+    const a = Object.values(await plain.run('serving_default', input))[0].values as Float32Array;
+    const b = Object.values(await fused.run('serving_default', input))[0].values as Float32Array;
+    expect(a).toHaveLength(10);
+    Array.from(a).forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-5));
     plain.dispose();
     fused.dispose();
   });

@@ -16,7 +16,7 @@ const scalar = (name: string, value: number): GraphNode => ({
   attrs: { dtype: float, value: { kind: 'tensor', value: { dtype: 'DT_FLOAT', shape: [], values: new Float32Array([value]) } } },
 });
 
-function halfPlusTwo(extra: GraphNode[] = []): Graph {
+function halfPlusTwo(extra: GraphNode[] = [], extraOutputs: Record<string, string> = {}): Graph {
   return {
     source: 'test',
     nodes: [
@@ -38,6 +38,15 @@ function halfPlusTwo(extra: GraphNode[] = []): Graph {
         inputs: { input: { tensorName: 'x:0', dtype: 'DT_FLOAT', shape: [-1] } },
         outputs: { ax: { tensorName: 'ax:0', dtype: 'DT_FLOAT', shape: [-1] } },
       },
+      ...(Object.keys(extraOutputs).length
+        ? {
+            extra: {
+              methodName: 'tensorflow/serving/predict',
+              inputs: { x: { tensorName: 'x:0', dtype: 'DT_FLOAT', shape: [-1] } },
+              outputs: Object.fromEntries(Object.entries(extraOutputs).map(([alias, tensorName]) => [alias, { tensorName, dtype: 'DT_FLOAT' as const, shape: null }])),
+            },
+          }
+        : {}),
     },
   };
 }
@@ -56,10 +65,18 @@ describe('loadImportedGraph', () => {
   });
 
   it('fails at load time naming an op TF.js lacks and where it is', async () => {
-    const graph = halfPlusTwo([{ name: 'parse/examples', op: 'ParseExampleV2', inputs: ['x'], attrs: {} }]);
+    const graph = halfPlusTwo([{ name: 'parse/examples', op: 'ParseExampleV2', inputs: ['x'], attrs: {} }], { parsed: 'parse/examples:0' });
     await expect(loadImportedGraph(graph, 'model m version 1')).rejects.toThrow(FailedPreconditionError);
     await expect(loadImportedGraph(graph, 'model m version 1')).rejects.toThrow(
       /model m version 1 uses op TF\.js cannot run: ParseExampleV2 — at parse\/examples \(ParseExampleV2\)/,
     );
+  });
+
+  it('drops nodes no signature reads, so an unreachable op TF.js lacks does not matter', async () => {
+    const graph = halfPlusTwo([{ name: 'parse/examples', op: 'ParseExampleV2', inputs: ['x'], attrs: {} }]);
+    const model = await loadImportedGraph(graph, 'model m version 1');
+    const x = { dtype: 'DT_FLOAT' as const, shape: [3], values: new Float32Array([2, 3, 4]) };
+    expect(Array.from((await model.run('serving_default', { x })).y.values as Float32Array)).toEqual([3, 3.5, 4]);
+    model.dispose();
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Folds inference-mode batch norm into the convolution before it — W' = W·γ/√(σ²+ε) per output
  * channel, b = β − μ·γ/√(σ²+ε) — leaving Conv2D/DepthwiseConv2dNative + BiasAdd, which
- * fuse-ops.ts then turns into one fused kernel. Only where the convolution's weights and every
- * batch-norm parameter are constants and nothing else reads the convolution or the other
- * batch-norm outputs.
+ * fuse-ops.ts then turns into one fused kernel. Two spellings: the FusedBatchNorm ops, and TF1's
+ * unfused arithmetic, which after constant folding (fold-constants.ts) is conv·s + t with
+ * per-channel constants s and t. Only where the convolution's weights and every batch-norm
+ * parameter are constants and nothing else reads the convolution or the intermediate results.
  * @module engine/tfjs/fold-batch-norm
  */
 import type { HostTensor } from '../tensor.ts';
@@ -53,6 +54,68 @@ export function foldBatchNorms(nodes: GraphNode[], keep: string[]): { nodes: Gra
     folded++;
   }
   return { nodes: nodes.flatMap((node) => replaced.get(node.name) ?? [node]), folded };
+}
+
+const ADDS = new Set(['Add', 'AddV2']);
+
+/**
+ * Folds conv·s + t (s, t per output channel or scalar constants; either operand order) into the
+ * convolution's weights and a BiasAdd. The Add keeps its name, so its readers are unchanged.
+ */
+export function foldScaleShifts(nodes: GraphNode[], keep: string[]): { nodes: GraphNode[]; folded: number } {
+  const byName = new Map(nodes.map((node) => [node.name, node]));
+  const readers = new Map<string, number>();
+  for (const node of nodes) for (const input of node.inputs) readers.set(parseInput(input).node, (readers.get(parseInput(input).node) ?? 0) + 1);
+  const pinned = new Set(keep.map((name) => parseInput(name).node));
+  const soleReader = (name: string) => readers.get(name) === 1 && !pinned.has(name);
+  /** The operand that is a per-channel (or scalar) float constant, and the other one. */
+  const split = (node: GraphNode) => {
+    for (const [c, x] of [[1, 0], [0, 1]]) {
+      const constant = constantInput(node.inputs[c], byName);
+      if (constant?.dtype !== 'DT_FLOAT' || node.inputs.length !== 2) continue;
+      // Broadcasting over N, H, W only: every dimension but the last is 1.
+      if (constant.shape.slice(0, -1).every((d) => d === 1)) {
+        return { constant, other: byName.get(parseInput(node.inputs[x]).node), otherInput: node.inputs[x] };
+      }
+    }
+    return undefined;
+  };
+
+  const replaced = new Map<string, GraphNode[]>();
+  const removed = new Set<string>();
+  let folded = 0;
+  for (const add of nodes) {
+    if (!ADDS.has(add.op)) continue;
+    const shift = split(add);
+    const mul = shift?.other;
+    if (!shift || mul?.op !== 'Mul' || parseInput(shift.otherInput).output !== 0 || !soleReader(mul.name)) continue;
+    const scale = split(mul);
+    const conv = scale?.other;
+    if (!scale || !conv || !CONVOLUTIONS.has(conv.op) || parseInput(scale.otherInput).output !== 0 || !soleReader(conv.name)) continue;
+    if (conv.attrs.data_format?.kind === 'string' && new TextDecoder().decode(conv.attrs.data_format.value) !== 'NHWC') continue;
+    const weights = constantInput(conv.inputs[1], byName);
+    if (weights?.dtype !== 'DT_FLOAT') continue;
+    // Conv2D filters are [h, w, in, out]; depthwise [h, w, in, multiplier] with in·multiplier outputs.
+    const channels = conv.op === 'Conv2D' ? weights.shape[3] : weights.shape[2] * weights.shape[3];
+    const s = scale.constant.values as Float32Array;
+    const t = shift.constant.values as Float32Array;
+    if ((s.length !== 1 && s.length !== channels) || (t.length !== 1 && t.length !== channels)) continue;
+    const scaled = Float32Array.from(weights.values as Float32Array, (w, i) => w * s[s.length === 1 ? 0 : i % channels]);
+    const bias = Float32Array.from({ length: channels }, (_, c) => t[t.length === 1 ? 0 : c]);
+    const weightsName = `${conv.name}/folded_weights`;
+    const biasName = `${add.name}/folded_bias`;
+    replaced.set(conv.name, [
+      constNode(weightsName, { dtype: 'DT_FLOAT', shape: weights.shape, values: scaled }),
+      { ...conv, inputs: [conv.inputs[0], weightsName, ...conv.inputs.slice(2)] },
+    ]);
+    removed.add(mul.name);
+    replaced.set(add.name, [
+      constNode(biasName, { dtype: 'DT_FLOAT', shape: [channels], values: bias }),
+      { name: add.name, op: 'BiasAdd', inputs: [conv.name, biasName], attrs: { T: { kind: 'type', value: 'DT_FLOAT' }, data_format: { kind: 'string', value: new TextEncoder().encode('NHWC') } } },
+    ]);
+    folded++;
+  }
+  return { nodes: nodes.filter((node) => !removed.has(node.name)).flatMap((node) => replaced.get(node.name) ?? [node]), folded };
 }
 
 function constNode(name: string, tensor: HostTensor): GraphNode {

@@ -4,24 +4,39 @@
  * @module engine/tfjs/lower-graph
  */
 import type { io } from '@tensorflow/tfjs-core';
-import type { AttrValue, Graph } from '../../importers/graph.ts';
+import type { AttrValue, Graph, GraphNode } from '../../importers/graph.ts';
 import type { HostTensor } from '../tensor.ts';
-import { foldBatchNorms } from './fold-batch-norm.ts';
+import { pruneTo } from '../../importers/graph.ts';
+import { foldBatchNorms, foldScaleShifts } from './fold-batch-norm.ts';
+import { foldConstants } from './fold-constants.ts';
 import { concatenate } from './file-io.ts';
 import { fuseOps } from './fuse-ops.ts';
 
 type WeightDtype = 'float32' | 'int32' | 'bool' | 'string';
 
 export interface LowerOptions {
-  /** Fold inference batch norm into convolutions, then BiasAdd and activations into TF.js's fused MatMul/Conv2D kernels. @default true */
+  /**
+   * Fold constant arithmetic, inference batch norm into convolutions, then BiasAdd and activations
+   * into TF.js's fused MatMul/Conv2D kernels. @default true
+   */
   fuse?: boolean;
+}
+
+/** The load-time graph rewrites, in order; each keeps `keep` addressable and the answers unchanged. */
+export function optimizeGraph(graph: Pick<Graph, 'nodes'>, keep: string[]): GraphNode[] {
+  let nodes = foldConstants(graph.nodes, keep).nodes;
+  nodes = foldBatchNorms(nodes, keep).nodes;
+  nodes = foldScaleShifts(nodes, keep).nodes;
+  nodes = fuseOps(nodes, keep).nodes;
+  // Folding leaves the original weights unread: drop them rather than ship them as weights.
+  return pruneTo(nodes, keep);
 }
 
 export function lowerToGraphModel(graph: Graph, options: LowerOptions = {}): io.ModelArtifacts {
   const weightSpecs: io.WeightsManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
   const keep = addressable(graph);
-  const nodes = options.fuse === false ? graph.nodes : fuseOps(foldBatchNorms(graph.nodes, keep).nodes, keep).nodes;
+  const nodes = options.fuse === false ? graph.nodes : optimizeGraph(graph, keep);
   const node = nodes.map((n) => {
     const attr: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(n.attrs)) {
