@@ -110,7 +110,7 @@ abstract class TfjsModel<Model extends LayersModel | GraphModel> implements Load
   }
 }
 
-class TfjsLayersModel extends TfjsModel<LayersModel> {
+export class TfjsLayersModel extends TfjsModel<LayersModel> {
   readonly format = 'tfjs-layers-model';
 
   protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {
@@ -159,7 +159,7 @@ export class TfjsGraphModel extends TfjsModel<GraphModel> {
  * Layer names also serve as tensor names: TF.js's symbolic tensor names gain `_1` suffixes when a
  * process builds models with the same names, so they are not stable.
  */
-function layersSignatures(model: LayersModel): SignatureMap {
+export function layersSignatures(model: LayersModel): SignatureMap {
   const specs = (names: string[], tensors: { shape: (number | null)[]; dtype: string }[]) =>
     Object.fromEntries(
       names.map((name, i): [string, TensorSpec] => [

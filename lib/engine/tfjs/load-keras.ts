@@ -1,0 +1,136 @@
+/**
+ * Runs an imported Keras model on TF.js: the same LayersModel artifacts tensorflowjs_converter's
+ * `tfjs_layers_model` output holds (topology `{ model_config, keras_version, backend }`, weight
+ * specs, one weight buffer), loaded with tfjs-layers. Layer classes tfjs-layers lacks are refused
+ * at load time, naming them and their layers.
+ * @module engine/tfjs/load-keras
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel, Sequential } from '@tensorflow/tfjs-layers';
+import { FailedPreconditionError, InvalidArgumentError } from '../../errors.ts';
+import type { KerasModel, KerasObject } from '../../importers/keras/types.ts';
+import type { LoadedModel } from '../model.ts';
+import type { HostTensor } from '../tensor.ts';
+import { concatenate } from './file-io.ts';
+import { layersSignatures, TfjsLayersModel } from './tfjs-model.ts';
+
+/**
+ * The tfjs-layers artifacts for `model` (what `convert` writes as model.json + weights). Throws a
+ * FailedPreconditionError for layer classes tfjs-layers does not have and for layer options it
+ * would silently ignore; drops training-only objects (regularizers, constraints) it cannot read.
+ */
+export function kerasToLayersArtifacts(model: KerasModel, what = 'Keras model'): tf.io.ModelArtifacts {
+  const modelConfig = forTfjs(model.modelConfig) as KerasObject;
+  assertKnownLayers(modelConfig, what);
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Uint8Array[] = [];
+  const seen = new Set<string>();
+  for (const { name, tensor } of model.weights) {
+    if (seen.has(name)) throw new FailedPreconditionError(`${what}: two weights are named ${name}`);
+    seen.add(name);
+    const values = tfjsValues(tensor, `${what}: weight ${name}`);
+    weightSpecs.push({ name, shape: tensor.shape, dtype: values instanceof Int32Array ? 'int32' : 'float32' });
+    buffers.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return {
+    format: 'layers-model',
+    generatedBy: model.kerasVersion ? `keras v${model.kerasVersion}` : 'keras',
+    convertedBy: 'lambda-serving',
+    modelTopology: { model_config: modelConfig, keras_version: model.kerasVersion, backend: model.backend },
+    weightSpecs,
+    weightData: concatenate(buffers),
+  };
+}
+
+/** Loads `model` as a TF.js LayersModel; `what` names it in errors. */
+export async function loadKerasModel(model: KerasModel, what: string): Promise<LoadedModel> {
+  const artifacts = kerasToLayersArtifacts(model, what);
+  let layers;
+  try {
+    layers = await loadLayersModel({ load: async () => artifacts });
+  } catch (error) {
+    throw new FailedPreconditionError(`${what}: TF.js cannot build the Keras model: ${(error as Error).message}`);
+  }
+  // A loaded Sequential names its inputs and outputs only once built.
+  if (layers instanceof Sequential && layers.inputNames.length === 0) layers.build();
+  return new TfjsLayersModel(layers, layersSignatures(layers));
+}
+
+/** Float weights travel as float32, integer ones as int32 (TF.js has nothing wider). */
+function tfjsValues(tensor: HostTensor, what: string): Float32Array | Int32Array {
+  const { values } = tensor;
+  if (values instanceof Float32Array) return values;
+  if (values instanceof Float64Array && (tensor.dtype === 'DT_DOUBLE' || tensor.dtype === 'DT_HALF')) return Float32Array.from(values);
+  if (values instanceof Int32Array) return values;
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array || values instanceof Float64Array) {
+    const out = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const value = Number(values[i]);
+      if (value > 2147483647 || value < -2147483648) throw new InvalidArgumentError(`${what} holds ${value}, beyond int32`);
+      out[i] = value;
+    }
+    return out;
+  }
+  throw new FailedPreconditionError(`${what} is ${tensor.dtype}, which a TF.js weight cannot hold`);
+}
+
+function registered(className: string): boolean {
+  return Object.hasOwn(tf.serialization.SerializationMap.getMap().classNameMap, className);
+}
+
+/** Config keys whose objects only matter for training: unknown ones are dropped, not refused. */
+const TRAINING_ONLY = /_(regularizer|constraint)$/;
+
+/**
+ * The config with what tfjs-layers would refuse but inference never uses taken out:
+ * regularizers and constraints of classes it does not have (tf.keras's `L2`, say) become null,
+ * initializers of such classes become Zeros (the stored weights replace them anyway).
+ */
+function forTfjs(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => forTfjs(item, key));
+  if (typeof value !== 'object' || value === null) return value;
+  const object = value as Record<string, unknown>;
+  if (typeof object.class_name === 'string' && 'config' in object && !('inbound_nodes' in object) && key) {
+    if (TRAINING_ONLY.test(key) && !registered(object.class_name)) return null;
+    if (key.endsWith('_initializer') && !registered(object.class_name)) return { class_name: 'Zeros', config: {} };
+  }
+  return Object.fromEntries(Object.entries(object).map(([field, item]) => [field, forTfjs(item, field)]));
+}
+
+/**
+ * Layer options tfjs-layers does not implement but would silently ignore, changing the answer:
+ * option → the value that means "not used".
+ */
+const UNSUPPORTED_OPTIONS: { classes: RegExp; option: string; neutral: unknown }[] = [
+  { classes: /^Global(Average|Max)Pooling[123]D$/, option: 'keepdims', neutral: false },
+  { classes: /^Conv[123]D$/, option: 'groups', neutral: 1 },
+  { classes: /^LayerNormalization$/, option: 'rms_scaling', neutral: false },
+];
+
+/**
+ * Refuses layer classes tfjs-layers does not register, naming each with its layers, and layer
+ * options it would ignore.
+ */
+function assertKnownLayers(modelConfig: KerasObject, what: string): void {
+  const missing = new Map<string, string[]>();
+  const visit = (layer: KerasObject): void => {
+    const name = String(layer.config?.name ?? layer.name ?? '?');
+    if (!registered(layer.class_name)) missing.set(layer.class_name, [...(missing.get(layer.class_name) ?? []), name]);
+    const config = layer.config ?? {};
+    for (const { classes, option, neutral } of UNSUPPORTED_OPTIONS) {
+      if (classes.test(layer.class_name) && config[option] !== undefined && config[option] !== neutral) {
+        throw new FailedPreconditionError(`${what}: layer ${name} (${layer.class_name}) sets ${option}=${JSON.stringify(config[option])}, which TF.js does not implement`);
+      }
+    }
+    for (const inner of [config.layer, config.cell]) {
+      if (inner && typeof inner === 'object' && typeof (inner as KerasObject).class_name === 'string') visit(inner as KerasObject);
+    }
+    if (Array.isArray(config.layers)) (config.layers as KerasObject[]).forEach(visit);
+  };
+  visit(modelConfig);
+  if (!missing.size) return;
+  const listed = [...missing].map(([className, names]) => `${className} (layer${names.length > 1 ? 's' : ''} ${names.join(', ')})`);
+  throw new FailedPreconditionError(
+    `${what} uses Keras layer class${missing.size > 1 ? 'es' : ''} TF.js does not have: ${listed.join('; ')}`,
+  );
+}
