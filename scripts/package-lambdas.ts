@@ -1,6 +1,7 @@
 /**
  * Builds one Lambda zip per handler: `handlers/<model>.ts` → `.build/<model>.zip` holding
- *   handlers/<model>.mjs   the esbuild bundle (ESM, Node 20, minified; tfjs-node left out)
+ *   handlers/<model>.mjs   the esbuild bundle (ESM, Node 20, minified; tfjs-node left out), with
+ *                          its chunks (*-HASH.mjs) beside it: what it imports on first use
  *   models/<model>/        only this model's files
  *   wasm/*.wasm            TF.js WASM binaries (found by lib/engine/backend.ts beside the bundle)
  *   node_modules/          sharp and its native binary for the target architecture (external)
@@ -59,7 +60,12 @@ const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@
 async function bundle(model: string, outDir: string, externalTfjs = false): Promise<void> {
   await build({
     entryPoints: [path.join(root, 'handlers', `${model}.ts`)],
-    outfile: path.join(outDir, 'handlers', `${model}.mjs`),
+    outdir: path.join(outDir, 'handlers'),
+    outExtension: { '.js': '.mjs' },
+    // Importers loaded on first use (Keras's HDF5 library alone is 4 MB of JavaScript) become
+    // chunks beside the handler: a model in another format never reads them at cold start.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node20',

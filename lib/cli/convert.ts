@@ -1,12 +1,13 @@
 /**
- * `lambda-serving convert`: a TensorFlow model → a TF.js graph-model folder (`model.json` +
- * `group1-shardNofM.bin`), with tensorflowjs_converter's flags and layout. The folder carries every
- * signature as imported (under `userDefinedMetadata.lambdaServing`), so serving it answers exactly
- * as serving the original does, without decoding protobufs or checkpoints at load time.
+ * `lambda-serving convert`: a TensorFlow or TFLite model → a TF.js graph-model folder, a Keras
+ * model → a TF.js layers-model folder (`model.json` + `group1-shardNofM.bin`), with
+ * tensorflowjs_converter's flags and layout. A graph-model folder carries every signature as
+ * imported (under `userDefinedMetadata.lambdaServing`), so serving it answers exactly as serving
+ * the original does, without decoding protobufs, flatbuffers, HDF5 or checkpoints at load time.
  * @module cli/convert
  */
 import { existsSync } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { io } from '@tensorflow/tfjs-core';
 import { FailedPreconditionError } from '../errors.ts';
@@ -21,22 +22,36 @@ import { detectModelFolder } from '../importers/model-folder.ts';
 /** tensorflowjs_converter's default shard size. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
 
-export const INPUT_FORMATS = ['tf_saved_model', 'tf_frozen_model'] as const;
-export const OUTPUT_FORMATS = ['tfjs_graph_model'] as const;
+export const INPUT_FORMATS = ['tf_saved_model', 'tf_frozen_model', 'tflite', 'keras', 'keras_v3'] as const;
+export const OUTPUT_FORMATS = ['tfjs_graph_model', 'tfjs_layers_model'] as const;
+/** tensorflowjs_converter's other name for Keras 3 `.keras` input. */
+const INPUT_ALIASES: Record<string, InputFormat> = { keras_keras: 'keras_v3' };
 /** tensorflowjs_converter formats this command does not write or read yet. */
-const LATER_INPUT_FORMATS = ['keras', 'keras_saved_model', 'keras_v3', 'keras_keras', 'tf_hub', 'tfjs_layers_model', 'tflite'];
-const LATER_OUTPUT_FORMATS = ['tfjs_layers_model', 'keras', 'keras_saved_model', 'keras_v3'];
+const LATER_INPUT_FORMATS = ['keras_saved_model', 'tf_hub', 'tfjs_layers_model'];
+const LATER_OUTPUT_FORMATS = ['keras', 'keras_saved_model', 'keras_v3'];
+/** Keras models become layers models (as tensorflowjs_converter makes them), graphs graph models. */
+const OUTPUT_FOR: Record<InputFormat, OutputFormat> = {
+  tf_saved_model: 'tfjs_graph_model',
+  tf_frozen_model: 'tfjs_graph_model',
+  tflite: 'tfjs_graph_model',
+  keras: 'tfjs_layers_model',
+  keras_v3: 'tfjs_layers_model',
+};
 
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export const CONVERT_USAGE = `Usage: lambda-serving convert [flags] SRC DST
 
-Converts a TensorFlow model to a TF.js graph model folder (flags as tensorflowjs_converter;
---flag=value or --flag value; _ or - in names). DST gets model.json and group1-shardNofM.bin.
-  --input_format=tf_saved_model   tf_saved_model (SRC is the SavedModel folder) or tf_frozen_model
-                                  (SRC is the .pb, or a folder with one .pb and frozen_graph.yaml)
-  --output_format=tfjs_graph_model
+Converts a model to a TF.js model folder (flags as tensorflowjs_converter; --flag=value or
+--flag value; _ or - in names). DST gets model.json and group1-shardNofM.bin.
+  --input_format=tf_saved_model   tf_saved_model (SRC is the SavedModel folder), tf_frozen_model
+                                  (SRC is the .pb, or a folder with one .pb and frozen_graph.yaml),
+                                  tflite (SRC is the .tflite), keras (a Keras .h5/.hdf5, or a folder
+                                  with a weights-only .h5 and its architecture JSON) or keras_v3
+                                  (a Keras 3 .keras; also spelled keras_keras)
+  --output_format                 tfjs_graph_model (default; TensorFlow and TFLite input) or
+                                  tfjs_layers_model (default; Keras input)
   --saved_model_tags=serve        The MetaGraph's tags, comma-separated
   --output_node_names=a,b         Frozen graphs: output nodes (default: frozen_graph.yaml's, else
                                   the nodes nothing consumes)
@@ -73,7 +88,7 @@ const CONVERT_FLAGS: FlagKinds = {
 /** Parses the arguments after `convert`. Throws UsageError naming the problem. */
 export function parseConvertFlags(argv: string[]): ConvertOptions {
   const { flags, positional } = parseFlags(argv, CONVERT_FLAGS, 'convert');
-  const inputFormat = flags.input_format ?? 'tf_saved_model';
+  const inputFormat = INPUT_ALIASES[flags.input_format ?? ''] ?? flags.input_format ?? 'tf_saved_model';
   if (!(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
     throw new UsageError(
       LATER_INPUT_FORMATS.includes(inputFormat)
@@ -81,12 +96,19 @@ export function parseConvertFlags(argv: string[]): ConvertOptions {
         : `Unknown --input_format '${inputFormat}'; supported: ${INPUT_FORMATS.join(', ')}`,
     );
   }
-  const outputFormat = flags.output_format ?? 'tfjs_graph_model';
+  const outputFormat = flags.output_format ?? OUTPUT_FOR[inputFormat as InputFormat];
   if (!(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) {
     throw new UsageError(
       LATER_OUTPUT_FORMATS.includes(outputFormat)
         ? `--output_format ${outputFormat} is not supported yet; supported: ${OUTPUT_FORMATS.join(', ')}`
         : `Unknown --output_format '${outputFormat}'; supported: ${OUTPUT_FORMATS.join(', ')}`,
+    );
+  }
+  if (outputFormat !== OUTPUT_FOR[inputFormat as InputFormat]) {
+    throw new UsageError(
+      outputFormat === 'tfjs_graph_model'
+        ? `--input_format ${inputFormat} converts to tfjs_layers_model only: turning Keras layers into a TensorFlow graph needs TensorFlow's tracing`
+        : `--output_format tfjs_layers_model needs a Keras model (--input_format keras or keras_v3), not ${inputFormat}`,
     );
   }
   if (positional.length !== 2) {
@@ -128,16 +150,23 @@ export interface ConvertResult {
   /** Absolute paths, model.json first. */
   files: string[];
   bytes: number;
+  /** Graph models count nodes and ops; layers models count layers and layer classes. */
+  unit: 'nodes' | 'layers';
   nodes: number;
-  /** Distinct ops, sorted. */
+  /** Distinct ops (or layer classes), sorted. */
   ops: string[];
   signatures: SignatureMap;
   milliseconds: number;
 }
 
-/** Imports `options.src`, lowers it for TF.js, checks TF.js can run it and writes `options.dst`. */
+/** Imports `options.src`, checks TF.js can run it, and writes the TF.js model folder `options.dst`. */
 export async function convertModel(options: ConvertOptions): Promise<ConvertResult> {
   const started = performance.now();
+  const converted = options.outputFormat === 'tfjs_layers_model' ? await convertKeras(options) : await convertGraph(options);
+  return { ...converted, milliseconds: performance.now() - started };
+}
+
+async function convertGraph(options: ConvertOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
   const graph = await importModel(options);
   const artifacts = lowerToGraphModel(graph);
   if (!options.skipOpCheck) await checkOps(artifacts, graph, options.src);
@@ -146,22 +175,88 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertResu
   return {
     source: graph.source,
     ...written,
+    unit: 'nodes',
     nodes: nodes.length,
     ops: [...new Set(nodes.map((node) => node.op))].sort(),
     signatures: graph.signatures,
-    milliseconds: performance.now() - started,
   };
 }
 
-async function importModel(options: ConvertOptions): Promise<Graph> {
-  const info = await stat(options.src).catch((error: NodeJS.ErrnoException) => {
-    throw new FailedPreconditionError(`Cannot read ${options.src}: ${error.code ?? error.message}`);
+/** Keras → a layers model, as tensorflowjs_converter's keras → tfjs_layers_model. */
+async function convertKeras(options: ConvertOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
+  const [{ readKerasFolder }, { kerasFileKind }, { kerasToLayersArtifacts, loadKerasModel }] = await Promise.all([
+    import('../importers/keras/folder.ts'),
+    import('../importers/keras/index.ts'),
+    import('../engine/tfjs/load-keras.ts'),
+  ]);
+  const info = await statSource(options.src);
+  let source: { file: string; architectureFile?: string } = { file: options.src };
+  if (info.isDirectory()) {
+    const folder = await detectModelFolder(options.src);
+    if (folder.kind !== 'keras') throw new FailedPreconditionError(`${options.src} must hold one Keras .h5/.hdf5/.keras file (it holds a ${folder.kind.replace('_', ' ')})`);
+    source = folder;
+  }
+  const expected = options.inputFormat === 'keras_v3' ? 'zip' : 'hdf5';
+  const found = kerasFileKind(new Uint8Array(await readFile(source.file)).subarray(0, 8));
+  if (found && found !== expected) {
+    throw new FailedPreconditionError(
+      `${source.file} is ${found === 'zip' ? 'a Keras 3 .keras zip: use --input_format keras_v3' : 'an HDF5 file: use --input_format keras'}`,
+    );
+  }
+  const model = await readKerasFolder(source);
+  const artifacts = kerasToLayersArtifacts(model, options.src);
+  let signatures: SignatureMap = {};
+  if (!options.skipOpCheck) {
+    // Build it in TF.js as serving would: refuses what tfjs-layers cannot build, names the signature.
+    const { initBackend } = await import('../engine/backend.ts');
+    await initBackend(undefined, () => {});
+    const loaded = await loadKerasModel(model, options.src);
+    signatures = loaded.signatures;
+    loaded.dispose();
+  }
+  const written = await writeModelFolder(options.dst, artifacts.weightData, options.weightShardSizeBytes, (paths) => ({
+    format: 'layers-model',
+    generatedBy: artifacts.generatedBy,
+    convertedBy: artifacts.convertedBy,
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
+  }));
+  const layers = layerClasses(artifacts.modelTopology);
+  return { source: `keras (${model.format}, Keras ${model.kerasVersion || 'version unknown'})`, ...written, unit: 'layers', nodes: layers.length, ops: [...new Set(layers)].sort(), signatures };
+}
+
+/** Every layer's class in a Keras model config, nested models included. */
+function layerClasses(topology: unknown): string[] {
+  const classes: string[] = [];
+  const visit = (layer: { class_name?: unknown; config?: { layers?: unknown } }) => {
+    const inner = layer.config?.layers;
+    if (Array.isArray(inner)) inner.forEach(visit);
+    else if (typeof layer.class_name === 'string') classes.push(layer.class_name);
+  };
+  visit((topology as { model_config?: { config?: { layers?: unknown } } })?.model_config ?? {});
+  return classes;
+}
+
+async function statSource(src: string) {
+  return stat(src).catch((error: NodeJS.ErrnoException) => {
+    throw new FailedPreconditionError(`Cannot read ${src}: ${error.code ?? error.message}`);
   });
+}
+
+async function importModel(options: ConvertOptions): Promise<Graph> {
+  const info = await statSource(options.src);
   if (options.inputFormat === 'tf_saved_model') {
     if (!info.isDirectory() || !existsSync(path.join(options.src, 'saved_model.pb'))) {
       throw new FailedPreconditionError(`${options.src} is not a SavedModel folder (no saved_model.pb)`);
     }
     return importSavedModel(options.src, { tags: options.savedModelTags });
+  }
+  if (options.inputFormat === 'tflite') {
+    const { importTfliteFile } = await import('../importers/tflite/index.ts');
+    if (!info.isDirectory()) return importTfliteFile(options.src);
+    const folder = await detectModelFolder(options.src);
+    if (folder.kind !== 'tflite') throw new FailedPreconditionError(`${options.src} must hold one .tflite file (it holds a ${folder.kind.replace('_', ' ')})`);
+    return importTfliteFile(folder.file);
   }
   let file = options.src;
   let names: FrozenGraphOptions = {};
@@ -190,8 +285,7 @@ async function checkOps(artifacts: io.ModelArtifacts, graph: Graph, src: string)
 }
 
 /**
- * Writes `model.json` and the weight shards into `dir` (created if needed). The weights are one
- * group cut into `shardBytes` pieces, as tensorflowjs_converter cuts them.
+ * Writes a graph model's `model.json` and weight shards into `dir` (created if needed).
  */
 export async function writeGraphModel(
   dir: string,
@@ -199,14 +293,26 @@ export async function writeGraphModel(
   graph: Pick<Graph, 'signatures' | 'source'>,
   options: { shardBytes?: number } = {},
 ): Promise<{ files: string[]; bytes: number }> {
-  const weights = weightBytes(artifacts.weightData);
-  const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
+  return writeModelFolder(dir, artifacts.weightData, options.shardBytes ?? DEFAULT_SHARD_BYTES, (paths) => graphModelJson(artifacts, graph, paths));
+}
+
+/**
+ * Writes `model.json` (made by `modelJson` from the shard file names) and the weight shards into
+ * `dir`. The weights are one group cut into `shardBytes` pieces, as tensorflowjs_converter cuts them.
+ */
+async function writeModelFolder(
+  dir: string,
+  weightData: io.ModelArtifacts['weightData'],
+  shardBytes: number,
+  modelJson: (shardPaths: string[]) => object,
+): Promise<{ files: string[]; bytes: number }> {
+  const weights = weightBytes(weightData);
   const count = Math.ceil(weights.byteLength / shardBytes);
   const shards = Array.from({ length: count }, (_, i) => ({
     name: `group1-shard${i + 1}of${count}.bin`,
     bytes: weights.subarray(i * shardBytes, Math.min((i + 1) * shardBytes, weights.byteLength)),
   }));
-  const json = JSON.stringify(graphModelJson(artifacts, graph, shards.map((shard) => shard.name)), protoJsonNumbers);
+  const json = JSON.stringify(modelJson(shards.map((shard) => shard.name)), protoJsonNumbers);
   await mkdir(dir, { recursive: true });
   const files = [path.join(dir, 'model.json'), ...shards.map((shard) => path.join(dir, shard.name))];
   await writeFile(files[0], json);
@@ -298,7 +404,9 @@ export function formatConvertResult(options: Pick<ConvertOptions, 'src' | 'dst' 
   const lines = [
     `lambda-serving convert: ${options.src} (${result.source}) → ${options.dst} (${options.outputFormat})`,
     `  wrote ${result.files.length} files, ${result.bytes.toLocaleString('en-US')} bytes: ${result.files.map((file) => path.basename(file)).join(', ')}`,
-    `  ${result.nodes} nodes, ${result.ops.length} distinct ops: ${result.ops.join(', ')}`,
+    result.unit === 'nodes'
+      ? `  ${result.nodes} nodes, ${result.ops.length} distinct ops: ${result.ops.join(', ')}`
+      : `  ${result.nodes} layers, ${result.ops.length} layer classes: ${result.ops.join(', ')}`,
     `  ${keys.length} signature${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}`,
     ...unavailable.map((key) => `  signature ${key} is listed but not servable here: ${result.signatures[key].unavailable}`),
     `  took ${(result.milliseconds / 1000).toFixed(2)} s`,

@@ -19,7 +19,8 @@ export const SHOW_USAGE = `Usage: lambda-serving show --dir DIR [--tag_set serve
 
 Prints a model's signatures as saved_model_cli show does (--flag=value or --flag value; _ or -).
   --dir=DIR              A SavedModel folder, a folder with one frozen-graph .pb (and optionally
-                         frozen_graph.yaml naming its inputs and outputs), or a TF.js model folder
+                         frozen_graph.yaml naming its inputs and outputs), a TF.js model folder,
+                         a .tflite or a Keras .h5/.hdf5/.keras file (or a folder holding one)
   --tag_set=serve        The SavedModel MetaGraph's tags, comma-separated
   --signature_def=NAME   Print this signature's inputs, outputs and method
   --all                  Print every signature
@@ -49,7 +50,7 @@ export function parseShowFlags(argv: string[]): ShowOptions {
 
 /** What a model folder holds, as `show` prints it. */
 export interface ShownModel {
-  kind: 'saved_model' | 'frozen_graph' | 'tfjs';
+  kind: 'saved_model' | 'frozen_graph' | 'tfjs' | 'tflite' | 'keras';
   /** The file or folder read. */
   path: string;
   /** The SavedModel MetaGraph's tags. */
@@ -62,6 +63,8 @@ const KEYS_HEADING: Record<ShownModel['kind'], string> = {
   saved_model: 'The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:',
   frozen_graph: 'The given frozen graph contains SignatureDefs with the following keys:',
   tfjs: 'The given TF.js model contains SignatureDefs with the following keys:',
+  tflite: 'The given TFLite model contains SignatureDefs with the following keys:',
+  keras: 'The given Keras model contains SignatureDefs with the following keys:',
 };
 
 /**
@@ -123,7 +126,9 @@ export async function readModelSignatures(dir: string, options: { tagSet?: strin
     if (dir.endsWith('.json')) return readTfjs(dir);
     if (path.basename(dir) === 'saved_model.pb') return readSavedModel(path.dirname(dir), options.tagSet ?? ['serve']);
     if (dir.endsWith('.pb')) return readFrozen(dir, undefined);
-    throw new FailedPreconditionError(`${dir} is not a model: expected a model folder, a .pb or a model.json`);
+    if (dir.endsWith('.tflite')) return readTflite(dir);
+    if (/\.(h5|hdf5|keras)$/i.test(dir)) return readKeras({ file: dir });
+    throw new FailedPreconditionError(`${dir} is not a model: expected a model folder, a .pb, a .tflite, a Keras .h5/.keras or a model.json`);
   }
   const folder = await detectModelFolder(dir);
   switch (folder.kind) {
@@ -133,6 +138,10 @@ export async function readModelSignatures(dir: string, options: { tagSet?: strin
       return readTfjs(folder.modelJson);
     case 'frozen_graph':
       return readFrozen(folder.file, folder.namesFile);
+    case 'tflite':
+      return readTflite(folder.file);
+    case 'keras':
+      return readKeras(folder);
   }
 }
 
@@ -170,6 +179,25 @@ async function readTfjs(modelJson: string): Promise<ShownModel> {
   const model = await loadTfjsModel(modelJson);
   try {
     return { kind: 'tfjs', path: modelJson, signatures: model.signatures };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function readTflite(file: string): Promise<ShownModel> {
+  const { importTfliteFile } = await import('../importers/tflite/index.ts');
+  return { kind: 'tflite', path: file, signatures: (await importTfliteFile(file)).signatures };
+}
+
+/** Keras files: built as serving builds them (tfjs-layers names the inputs and outputs). */
+async function readKeras(folder: { file: string; architectureFile?: string }): Promise<ShownModel> {
+  const { initBackend } = await import('../engine/backend.ts');
+  const { readKerasFolder } = await import('../importers/keras/folder.ts');
+  const { loadKerasModel } = await import('../engine/tfjs/load-keras.ts');
+  await initBackend(undefined, () => {});
+  const model = await loadKerasModel(await readKerasFolder(folder), folder.file);
+  try {
+    return { kind: 'keras', path: folder.file, signatures: model.signatures };
   } finally {
     model.dispose();
   }

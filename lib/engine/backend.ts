@@ -67,7 +67,9 @@ const REGISTER: Record<BackendName, () => Promise<void>> = {
   },
   async wasm() {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(wasmDirectory());
+    // A CommonJS package: esbuild's code-split bundles hand its exports over as `default`.
+    const { setWasmPaths } = 'setWasmPaths' in wasm ? wasm : (wasm as { default: typeof wasm }).default;
+    setWasmPaths(wasmDirectory());
   },
   async cpu() {
     await import('@tensorflow/tfjs-backend-cpu');

@@ -41,17 +41,24 @@ describe('convert flags', () => {
   });
 
   it('refuses formats it cannot convert, naming the supported ones', () => {
-    expect(() => parseConvertFlags(['--input_format=keras', 'a.h5', 'out'])).toThrow(/keras is not supported yet; supported: tf_saved_model, tf_frozen_model/);
-    expect(() => parseConvertFlags(['--input_format=tflite', 'a', 'out'])).toThrow(/not supported yet/);
-    expect(() => parseConvertFlags(['--input_format=onnx', 'a', 'out'])).toThrow(/Unknown --input_format 'onnx'; supported: tf_saved_model, tf_frozen_model/);
-    expect(() => parseConvertFlags(['--output_format=tfjs_layers_model', 'a', 'out'])).toThrow(/not supported yet; supported: tfjs_graph_model/);
+    expect(() => parseConvertFlags(['--input_format=keras_saved_model', 'a', 'out'])).toThrow(/keras_saved_model is not supported yet; supported: tf_saved_model, tf_frozen_model, tflite, keras, keras_v3/);
+    expect(() => parseConvertFlags(['--input_format=onnx', 'a', 'out'])).toThrow(/Unknown --input_format 'onnx'; supported: tf_saved_model, tf_frozen_model, tflite, keras, keras_v3/);
+    expect(() => parseConvertFlags(['--output_format=keras', 'a', 'out'])).toThrow(/not supported yet; supported: tfjs_graph_model, tfjs_layers_model/);
+    expect(() => parseConvertFlags(['--output_format=tfjs_layers_model', 'a', 'out'])).toThrow(/tfjs_layers_model needs a Keras model/);
+    expect(() => parseConvertFlags(['--input_format=keras', '--output_format=tfjs_graph_model', 'a.h5', 'out'])).toThrow(/converts to tfjs_layers_model only/);
     expect(() => parseConvertFlags(['a'])).toThrow(UsageError);
     expect(() => parseConvertFlags(['--output_node_names=y', 'sm', 'out'])).toThrow(/tf_frozen_model only/);
     expect(() => parseConvertFlags(['--weight_shard_size_bytes=0', 'sm', 'out'])).toThrow(/positive integer/);
   });
 
+  it('picks the output format tensorflowjs_converter picks for each input format', () => {
+    expect(parseConvertFlags(['--input_format=keras', 'a.h5', 'out']).outputFormat).toBe('tfjs_layers_model');
+    expect(parseConvertFlags(['--input_format=keras_keras', 'a.keras', 'out'])).toMatchObject({ inputFormat: 'keras_v3', outputFormat: 'tfjs_layers_model' });
+    expect(parseConvertFlags(['--input_format=tflite', 'a.tflite', 'out']).outputFormat).toBe('tfjs_graph_model');
+  });
+
   it('exits 2 with the convert usage on a bad command line', async () => {
-    const result = await runCli('convert', '--input_format', 'keras_v3', 'model.keras', 'out');
+    const result = await runCli('convert', '--input_format', 'tfjs_layers_model', 'model.json', 'out');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('not supported yet');
     expect(result.stderr).toContain('Usage: lambda-serving convert');

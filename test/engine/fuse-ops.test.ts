@@ -31,6 +31,23 @@ describe('fuseOps', () => {
     expect(nodes.map((n) => n.name)).toEqual(['x', 'w', 'b', 'act', 'y']);
   });
 
+  it('leaves a transposed MatMul unfused: TF.js WASM fused kernel gets transposes wrong', async () => {
+    const transposed = (name: string) => ({ ...node('mm', 'MatMul', ['x', 'w']), attrs: { T: float, transpose_a: { kind: 'bool' as const, value: name === 'a' }, transpose_b: { kind: 'bool' as const, value: name === 'b' } } });
+    for (const which of ['a', 'b']) {
+      expect(fuseOps([node('x', 'Placeholder'), node('w', 'Const'), node('b', 'Const'), transposed(which), node('add', 'BiasAdd', ['mm', 'b'])], ['x:0', 'add:0']).fused).toBe(0);
+    }
+    // Why: the kernel itself, against MatMul + Add, on the backend under test.
+    await initBackend(process.env.LAMBDA_SERVING_BACKEND ?? 'wasm', () => {});
+    const tf = await import('@tensorflow/tfjs-core');
+    const diff = tf.tidy(() => {
+      const a = tf.randomNormal([4, 16], 0, 1, 'float32', 1);
+      const b = tf.randomNormal([16, 16], 0, 1, 'float32', 2);
+      const bias = tf.randomNormal([16], 0, 1, 'float32', 3);
+      return tf.max(tf.abs(tf.sub(tf.fused.matMul({ a, b, transposeB: true, bias }), tf.add(tf.matMul(a, b, false, true), bias)))).dataSync()[0];
+    });
+    console.log(`fused MatMul with transposeB vs MatMul + Add on ${tf.getBackend()}: max |diff| = ${diff}`);
+  });
+
   it('leaves a chain alone when another node or a signature reads the middle', () => {
     const graph = [node('x', 'Placeholder'), node('w', 'Const'), node('b', 'Const'), node('conv', 'Conv2D', ['x', 'w']), node('add', 'BiasAdd', ['conv', 'b']), node('peek', 'Identity', ['conv'])];
     expect(fuseOps(graph, ['add:0', 'peek:0']).fused).toBe(0);

@@ -40,7 +40,7 @@ export function fuseOps(nodes: GraphNode[], keep: string[]): FusionResult {
   let fused = 0;
   for (const producer of nodes) {
     const fusedOp = FUSED_OP[producer.op];
-    if (!fusedOp || removed.has(producer.name)) continue;
+    if (!fusedOp || removed.has(producer.name) || transposes(producer)) continue;
     const biasAdd = soleConsumer(producer);
     if (biasAdd?.op !== 'BiasAdd' || parseInput(biasAdd.inputs[0]).node !== producer.name) continue;
     const activation = soleConsumer(biasAdd);
@@ -63,6 +63,15 @@ export function fuseOps(nodes: GraphNode[], keep: string[]): FusionResult {
     nodes: nodes.filter((node) => !removed.has(node.name)).map((node) => replacements.get(node.name) ?? node),
     fused,
   };
+}
+
+/**
+ * TF.js 4.22's WASM fused MatMul answers wrong when either operand is transposed (up to 2.9 off
+ * for [4,16]·[16,16]ᵀ + bias; plain MatMul and the CPU kernel are right), so such MatMuls stay
+ * unfused.
+ */
+function transposes(node: GraphNode): boolean {
+  return ['transpose_a', 'transpose_b'].some((name) => node.attrs[name]?.kind === 'bool' && node.attrs[name].value);
 }
 
 function encode(text: string): Uint8Array {
