@@ -3,7 +3,8 @@
  * process with an API Gateway HTTP API (v2) event, as Lambda would run it.
  */
 import { execFile } from 'node:child_process';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { initBackend } from '../../lib/engine/backend.ts';
 import { ModelService, TensorResponse } from '../../lib/service/model-service.ts';
 import { encodePredictResponse } from '../../lib/codecs/index.ts';
 import { heldOutDigits } from '../../scripts/mnist-data.ts';
+import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
 import { httpApiEvent } from '../support/lambda-events.ts';
 import { invokeInFreshProcess, unzipToTemp } from '../support/lambda-zip.ts';
 import { REPO_ROOT } from '../support/serve-process.ts';
@@ -108,6 +110,35 @@ describe('npm run package', () => {
       expect(await listFiles(dir)).toEqual(before);
     });
   }
+
+  it.skipIf(!HAVE_FIXTURES)(`the zipped bundle also serves TFLite and Keras files (flatbuffers, h5wasm inside it)${FIXTURES_NOTE}`, async () => {
+    const { dir } = await unzipToTemp(path.join(REPO_ROOT, '.build', 'half_plus_two.zip'));
+    taskRoots.push(dir);
+    const models = await mkdtemp(path.join(os.tmpdir(), 'zip-models-'));
+    taskRoots.push(models);
+    const cases = [
+      { file: 'tf-serving/saved_model_half_plus_two_tflite/00000123/model.tflite', body: '{"instances": [2.0, 3.0, 4.0]}', expected: '{"predictions":[3.0,3.5,4.0]}' },
+      // tf.keras Functional model, 10×10×3 in, 4 channels out after GlobalMaxPooling2D.
+      { file: 'keras-h5/dl4j-tfkeras-cnn2d/cnn2d_64.h5', body: JSON.stringify({ instances: [Array.from({ length: 10 }, () => Array.from({ length: 10 }, () => [0.1, 0.2, 0.3]))] }) },
+    ];
+    const before = await listFiles(dir);
+    for (const [i, c] of cases.entries()) {
+      const basePath = path.join(models, String(i));
+      await mkdir(path.join(basePath, '1'), { recursive: true });
+      await symlink(fixture(c.file), path.join(basePath, '1', path.basename(c.file)));
+      const invocation = await invokeInFreshProcess(
+        dir,
+        'half_plus_two',
+        httpApiEvent({ method: 'POST', path: '/v1/models/half_plus_two:predict', body: c.body }),
+        { MODEL_BASE_PATH: basePath },
+      );
+      expect(invocation.result.statusCode, invocation.result.body).toBe(200);
+      if (c.expected) expect(invocation.result.body).toBe(c.expected);
+      else expect((JSON.parse(invocation.result.body) as { predictions: number[][] }).predictions[0]).toHaveLength(4);
+      console.log(`${path.basename(c.file)} from the half_plus_two zip: cold start ${invocation.processUptimeMs.toFixed(0)} ms`);
+    }
+    expect(await listFiles(dir)).toEqual(before);
+  });
 
   it('carries a loadable sharp binary for the target architecture', async () => {
     const dir = taskRoots[0];
