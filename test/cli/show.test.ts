@@ -123,6 +123,23 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving show on real models${FIXTURES_NO
     expect(all.stdout).toContain("    outputs['output'] tensor_info:\n        dtype: DT_INT64\n        shape: unknown_rank\n        name: output:0\n");
   });
 
+  it('shows a TFLite file with its SignatureDef, and a TOCO file without one', async () => {
+    const add4 = await runCli('show', '--dir', fixture('tflite', 'tfjs-add4', 'add4.tflite'), '--all');
+    expect(add4.code, add4.stderr).toBe(0);
+    expect(add4.stdout).toContain("    inputs['input_1'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 4)\n        name: serving_default_input_1:0\n");
+    expect(add4.stdout).toContain("    outputs['add_1'] tensor_info:");
+    const toco = await runCli('show', '--dir', fixture('tf-serving', 'saved_model_half_plus_two_tflite', '00000123'));
+    expect(toco.code, toco.stderr).toBe(0);
+    expect(toco.stdout).toBe('The given TFLite model contains SignatureDefs with the following keys:\nSignatureDef key: "serving_default"\n');
+  });
+
+  it('shows a Keras .h5 with its input and output layers as the signature', async () => {
+    const result = await runCli('show', '--dir', fixture('keras-h5', 'face-classification-mini-xception', 'fer2013_mini_XCEPTION.102-0.66.hdf5'), '--signature_def', 'serving_default');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("    inputs['input_1'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 64, 64, 1)\n");
+    expect(result.stdout).toContain("    outputs['predictions'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 7)\n");
+  });
+
   it('names the available signatures when --signature_def is not one of them', async () => {
     const result = await runCli('show', '--dir', HALF_PLUS_TWO, '--signature_def', 'nope');
     expect(result.code).toBe(1);
