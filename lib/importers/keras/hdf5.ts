@@ -9,6 +9,7 @@
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { FailedPreconditionError, ServingError } from '../../errors.ts';
 import type { HostTensor } from '../../engine/tensor.ts';
+import { halfsToFloats } from '../float16.ts';
 
 export type { Dataset, Group, H5File };
 
@@ -146,7 +147,7 @@ const H5T_FLOAT = 1;
 export function readTensor(dataset: Dataset): HostTensor {
   const { type, size, signed } = dataset.metadata;
   const shape = dataset.shape ?? [];
-  if (type === H5T_FLOAT && size === 2) return { dtype: 'DT_HALF', shape, values: halfToFloat(rawHalfs(dataset)) };
+  if (type === H5T_FLOAT && size === 2) return { dtype: 'DT_HALF', shape, values: halfsToFloats(rawHalfs(dataset)) };
   if (type !== H5T_FLOAT && type !== H5T_INTEGER) {
     throw new Error(`dataset ${dataset.path} holds HDF5 type class ${type}, not numbers`);
   }
@@ -176,18 +177,4 @@ function rawHalfs(dataset: Dataset): Uint16Array {
   } finally {
     mod._free(pointer);
   }
-}
-
-function halfToFloat(halfs: Uint16Array): Float32Array {
-  const out = new Float32Array(halfs.length);
-  for (let i = 0; i < halfs.length; i++) {
-    const h = halfs[i];
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    if (exponent === 0) out[i] = sign * 2 ** -14 * (fraction / 1024);
-    else if (exponent === 31) out[i] = fraction ? NaN : sign * Infinity;
-    else out[i] = sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-  }
-  return out;
 }

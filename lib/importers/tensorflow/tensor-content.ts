@@ -5,6 +5,10 @@
  */
 import { ProtoDecodeError, type DataTypeName, type TensorProtoMsg, type TensorShapeProtoMsg } from './proto-types.ts';
 
+import { halfToFloat } from '../float16.ts';
+
+export { halfToFloat };
+
 const NO_BYTES = new Uint8Array(0);
 
 /** The element array {@link tensorProtoValues} returns; which one depends on the dtype. */
@@ -52,16 +56,6 @@ function readLittleEndian<T>(
 
 const f32Scratch = new Float32Array(1);
 const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-/** IEEE 754 half-precision bits → number. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
 
 /** bfloat16 bits → number (the upper half of a float32). */
 function bfloat16ToFloat(bits: number): number {

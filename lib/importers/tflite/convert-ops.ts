@@ -27,7 +27,8 @@ import {
 import { convertLstm } from './lstm.ts';
 import type { SupportedBuiltin } from './ops.ts';
 import { PADDINGS } from './schema.ts';
-import { sizeOf, transposeTensor } from './tensors.ts';
+import { sizeOf } from '../../engine/tensor.ts';
+import { transposeTensor } from './tensors.ts';
 
 export type Converter = (ctx: OpContext) => void;
 

@@ -7,7 +7,7 @@
  */
 import type { AttrValue } from '../graph.ts';
 import type { OpContext } from './context.ts';
-import { sizeOf } from './tensors.ts';
+import { sizeOf } from '../../engine/tensor.ts';
 
 const float: AttrValue = { kind: 'type', value: 'DT_FLOAT' };
 const ints = (values: number[]): AttrValue => ({ kind: 'list', ints: values });

@@ -3,7 +3,8 @@
  * (per tensor or per channel along `quantized_dimension`), and layout permutations.
  * @module importers/tflite/tensors
  */
-import type { DType, HostTensor } from '../../engine/tensor.ts';
+import { sizeOf, type DType, type HostTensor } from '../../engine/tensor.ts';
+import { halfToFloat } from '../float16.ts';
 import type { TfliteQuantization, TfliteTensor } from './reader.ts';
 import { TENSOR_TYPES, type TensorTypeName } from './schema.ts';
 
@@ -48,10 +49,6 @@ export function graphDType(tensor: TfliteTensor): DType | undefined {
   if (!stored) return undefined;
   if (isQuantized(tensor) || stored === 'DT_HALF' || stored === 'DT_DOUBLE') return 'DT_FLOAT';
   return stored;
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((size, dim) => size * dim, 1);
 }
 
 /**
@@ -144,16 +141,6 @@ export function dequantize(values: ArrayLike<number>, shape: readonly number[], 
     out[i] = scale[c] * (values[i] - zp);
   }
   return out;
-}
-
-/** IEEE 754 binary16 → number. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 /** TFLite's string buffer: int32 count, count+1 int32 offsets, then the bytes. */
