@@ -11,8 +11,9 @@
  *   "cheeseburger" in its 1001-class labels.txt. The stated figure is for the quantized sibling of
  *   this file (0.96, not copied); for this float file only the class is asserted.
  * - Keras .h5: the numbers themselves are checked against plain-TypeScript forward passes in
- *   test/importers/keras/; here: the right shape, a softmax that sums to 1, the same answer from
- *   the `convert`ed layers model, and that a weights-only .h5 + architecture JSON serves the same.
+ *   test/importers/keras/; here: the right shape, a softmax that sums to 1, and the same answers
+ *   from the `convert`ed layers model and from a Keras 3 `.keras` copy (written by the test's
+ *   keras-v3-writer from the .h5's config and weights — not by Keras) and its conversion.
  * Malformed files fail their model's load with a clear error while the others keep serving.
  */
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -21,6 +22,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
+import { readKeras2File } from './keras/h5-files.ts';
+import { fromKeras2, writeKerasV3 } from './keras/keras-v3-writer.ts';
 import { runCli, startServe, type ServeProcess } from '../support/serve-process.ts';
 
 let dir: string;
@@ -77,6 +80,16 @@ describe.skipIf(!HAVE_FIXTURES)(`TFLite and Keras models over HTTP${FIXTURES_NOT
     const tfliteResult = await runCli('convert', '--input_format=tflite', fixture(FILES.mobilenet_tflite), tflite);
     expect(tfliteResult.code, tfliteResult.stderr).toBe(0);
     entries.push(`config { name: 'mobilenet_converted' base_path: 'mobilenet_converted' }`);
+    // The same model as a Keras 3 .keras zip, served as is and converted with --input_format keras_v3.
+    const h5 = await readKeras2File(await readFile(fixture(FILES.cnn2d)));
+    const weights = new Map(h5.layers.map((layer) => [layer.name, layer.weights.map((w) => ({ shape: w.shape, values: w.values }))]));
+    const kerasFile = path.join(dir, 'cnn2d_keras3', '1', 'model.keras');
+    await mkdir(path.dirname(kerasFile), { recursive: true });
+    await writeKerasV3(kerasFile, fromKeras2(h5.modelConfig as Parameters<typeof fromKeras2>[0], weights, { kind: 'Functional', name: 'functional' }));
+    entries.push(`config { name: 'cnn2d_keras3' base_path: 'cnn2d_keras3' }`);
+    const v3Result = await runCli('convert', '--input_format=keras_v3', kerasFile, path.join(dir, 'cnn2d_keras3_converted', '1'));
+    expect(v3Result.code, v3Result.stderr).toBe(0);
+    entries.push(`config { name: 'cnn2d_keras3_converted' base_path: 'cnn2d_keras3_converted' }`);
     // Broken files: a flatbuffer cut short, an HDF5 file cut short.
     await add('truncated_tflite', { 'model.tflite': (await readFile(fixture(FILES.hello_world))).subarray(0, 1000) });
     await add('truncated_h5', { 'model.h5': (await readFile(fixture(FILES.cnn2d))).subarray(0, 1000) });
@@ -150,12 +163,14 @@ describe.skipIf(!HAVE_FIXTURES)(`TFLite and Keras models over HTTP${FIXTURES_NOT
     expect(json.error).toMatch(/Input 'input' must have shape \[-1,224,224,3\]/);
   });
 
-  it('a Keras .h5 and its converted layers model give the same answers', async () => {
+  it('a Keras .h5, its .keras copy and both conversions give the same answers', async () => {
     const input = Array.from({ length: 10 }, (_, y) => Array.from({ length: 10 }, (_, x) => [Math.sin(x + y), Math.cos(x * y), (x - y) / 10]));
     const a = await post('cnn2d', 'predict', { instances: [input] });
-    const b = await post('cnn2d_converted', 'predict', { instances: [input] });
     expect(a.status, a.text).toBe(200);
-    expect(b.json).toEqual(a.json);
+    expect((a.json.predictions as number[][])[0]).toHaveLength(4);
+    for (const model of ['cnn2d_converted', 'cnn2d_keras3', 'cnn2d_keras3_converted']) {
+      expect((await post(model, 'predict', { instances: [input] })).json, model).toEqual(a.json);
+    }
   });
 
   it('truncated files fail their own load with a clear error; the other models keep serving', async () => {
