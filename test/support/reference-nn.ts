@@ -517,3 +517,177 @@ export function kerasResizing(x: Tensor, height: number, width: number, cropToAs
   }
   return resizeBilinear(input, height, width, { halfPixelCenters: true });
 }
+
+// ------------------------------------------------------------------ activations, concatenation
+
+/** 1 / (1 + e^−x) (Keras `sigmoid`; tf.keras 2's default recurrent activation). */
+export const sigmoidOf = (v: number): number => 1 / (1 + Math.exp(-v));
+/** Keras 2's `hard_sigmoid` (the default recurrent activation up to Keras 2.2): clip(0.2·x + 0.5, 0, 1). */
+export const hardSigmoidOf = (v: number): number => Math.min(Math.max(0.2 * v + 0.5, 0), 1);
+/** Keras `elu` with alpha 1: x for x > 0, else e^x − 1. */
+export const eluOf = (v: number): number => (v > 0 ? v : Math.expm1(v));
+
+export const sigmoid = (x: Tensor): Tensor => map(x, sigmoidOf);
+export const elu = (x: Tensor): Tensor => map(x, eluOf);
+export const tanh = (x: Tensor): Tensor => map(x, Math.tanh);
+
+/** Tensors of equal shape but along `axis` (negative counts from the end) joined along it (Keras Concatenate). */
+export function concat(parts: readonly Tensor[], axis = -1): Tensor {
+  const rank = parts[0].shape.length;
+  const a = axis < 0 ? axis + rank : axis;
+  const outer = sizeOf(parts[0].shape.slice(0, a));
+  const inner = sizeOf(parts[0].shape.slice(a + 1));
+  for (const part of parts) {
+    if (part.shape.length !== rank || sizeOf(part.shape.slice(0, a)) !== outer || sizeOf(part.shape.slice(a + 1)) !== inner) {
+      throw new Error(`concat: [${part.shape}] does not fit [${parts[0].shape}] along axis ${axis}`);
+    }
+  }
+  const total = parts.reduce((sum, part) => sum + part.shape[a], 0);
+  const out = tensor([...parts[0].shape.slice(0, a), total, ...parts[0].shape.slice(a + 1)]);
+  for (let o = 0; o < outer; o++) {
+    let offset = 0;
+    for (const part of parts) {
+      const chunk = part.shape[a] * inner;
+      out.data.set(part.data.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset);
+      offset += chunk;
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ embeddings and recurrent layers
+
+/** Keras Embedding: each integer id of `ids` (any shape) → its row of `table` `[vocab, dim]`; shape `[...ids, dim]`. */
+export function embedding(ids: Tensor, table: Tensor): Tensor {
+  const [vocab, dim] = table.shape;
+  const out = tensor([...ids.shape, dim]);
+  ids.data.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new Error(`embedding: id ${id} outside [0, ${vocab})`);
+    out.data.set(table.data.subarray(id * dim, (id + 1) * dim), i * dim);
+  });
+  return out;
+}
+
+export interface RecurrentOptions {
+  /** The gates' activation: sigmoidOf (tf.keras 2 default) or hardSigmoidOf (Keras ≤ 2.2 default). */
+  recurrentActivation: (v: number) => number;
+  /** The candidate/output activation; default tanh. */
+  activation?: (v: number) => number;
+  /** Every timestep's output `[n, T, units]` instead of the last one `[n, units]`. */
+  returnSequences?: boolean;
+  /**
+   * `[n·T]` (row-major `[n, T]`), false where a timestep is masked (Embedding `mask_zero`): as in
+   * Keras, a masked step leaves the states alone and repeats the previous output (zeros at first).
+   */
+  mask?: readonly boolean[];
+}
+
+/**
+ * Runs `step(b, x_t, states) → new states` (states[0] is the output) over `x` `[n, T, F]`,
+ * honouring `mask` as Keras's `backend.rnn` does.
+ */
+function recurrent(x: Tensor, stateCount: number, units: number, options: RecurrentOptions, step: (xt: Float64Array, states: Float64Array[]) => Float64Array[]): Tensor {
+  if (x.shape.length !== 3) throw new Error(`recurrent: expected [n, T, F], got [${x.shape}]`);
+  const [n, steps, features] = x.shape;
+  const out = tensor(options.returnSequences ? [n, steps, units] : [n, units]);
+  for (let b = 0; b < n; b++) {
+    let states: Float64Array[] = Array.from({ length: stateCount }, () => new Float64Array(units));
+    for (let t = 0; t < steps; t++) {
+      if (!options.mask || options.mask[b * steps + t]) {
+        states = step(x.data.subarray((b * steps + t) * features, (b * steps + t + 1) * features), states);
+      }
+      if (options.returnSequences) out.data.set(states[0], (b * steps + t) * units);
+    }
+    if (!options.returnSequences) out.data.set(states[0], b * units);
+  }
+  return out;
+}
+
+/** v·M for a vector v `[rows]` and M `[rows, cols]`, plus `bias` (from `biasOffset`) if given. */
+function vecMat(v: ArrayLike<number>, m: Tensor, bias?: Tensor, biasOffset = 0): Float64Array {
+  const [rows, cols] = m.shape;
+  const out = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) out[j] = bias ? bias.data[biasOffset + j] : 0;
+  for (let i = 0; i < rows; i++) {
+    const vi = v[i];
+    for (let j = 0; j < cols; j++) out[j] += vi * m.data[i * cols + j];
+  }
+  return out;
+}
+
+/**
+ * Keras LSTM over `x` `[n, T, F]`: kernel `[F, 4u]`, recurrent kernel `[u, 4u]`, bias `[4u]`,
+ * gates in Keras's order i, f, c, o:
+ * i = σ(x·Wi + h·Ui + bi), f = σ(…f), o = σ(…o), c' = f·c + i·tanh(x·Wc + h·Uc + bc), h' = o·tanh(c').
+ */
+export function lstm(x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor | undefined, options: RecurrentOptions): Tensor {
+  const units = recurrentKernel.shape[0];
+  if (kernel.shape[1] !== 4 * units || recurrentKernel.shape[1] !== 4 * units) throw new Error(`lstm: kernels [${kernel.shape}], [${recurrentKernel.shape}]`);
+  const act = options.activation ?? Math.tanh;
+  const rec = options.recurrentActivation;
+  return recurrent(x, 2, units, options, (xt, [h, c]) => {
+    const zx = vecMat(xt, kernel, bias);
+    const zh = vecMat(h, recurrentKernel);
+    const hNew = new Float64Array(units);
+    const cNew = new Float64Array(units);
+    for (let k = 0; k < units; k++) {
+      const i = rec(zx[k] + zh[k]);
+      const f = rec(zx[units + k] + zh[units + k]);
+      const candidate = act(zx[2 * units + k] + zh[2 * units + k]);
+      const o = rec(zx[3 * units + k] + zh[3 * units + k]);
+      cNew[k] = f * c[k] + i * candidate;
+      hNew[k] = o * act(cNew[k]);
+    }
+    return [hNew, cNew];
+  });
+}
+
+/**
+ * Keras GRU over `x` `[n, T, F]`: kernel `[F, 3u]`, recurrent kernel `[u, 3u]`, gates in Keras's
+ * order z (update), r (reset), h (candidate).
+ * - reset_after=False (Keras ≤ 2.2, tfjs-layers), bias `[3u]`: z = σ(x·Wz + bz + h·Uz),
+ *   r = σ(x·Wr + br + h·Ur), ĥ = tanh(x·Wh + bh + (r·h)·Uh).
+ * - reset_after=True (tf.keras 2 default, CuDNN-compatible), bias `[2, 3u]` (input bias, recurrent
+ *   bias): z = σ(x·Wz + bz + h·Uz + b'z), r likewise, ĥ = tanh(x·Wh + bh + r·(h·Uh + b'h)).
+ * Then h' = z·h + (1 − z)·ĥ.
+ */
+export function gru(x: Tensor, kernel: Tensor, recurrentKernel: Tensor, bias: Tensor | undefined, options: RecurrentOptions & { resetAfter: boolean }): Tensor {
+  const units = recurrentKernel.shape[0];
+  if (kernel.shape[1] !== 3 * units || recurrentKernel.shape[1] !== 3 * units) throw new Error(`gru: kernels [${kernel.shape}], [${recurrentKernel.shape}]`);
+  if (bias && bias.data.length !== (options.resetAfter ? 6 : 3) * units) throw new Error(`gru: bias [${bias.shape}] with reset_after=${options.resetAfter}`);
+  const act = options.activation ?? Math.tanh;
+  const rec = options.recurrentActivation;
+  const u = recurrentKernel.data;
+  return recurrent(x, 1, units, options, (xt, [h]) => {
+    const zx = vecMat(xt, kernel, bias);
+    const hNew = new Float64Array(units);
+    if (options.resetAfter) {
+      const zh = vecMat(h, recurrentKernel, bias, 3 * units);
+      for (let k = 0; k < units; k++) {
+        const z = rec(zx[k] + zh[k]);
+        const r = rec(zx[units + k] + zh[units + k]);
+        const candidate = act(zx[2 * units + k] + r * zh[2 * units + k]);
+        hNew[k] = z * h[k] + (1 - z) * candidate;
+      }
+      return [hNew];
+    }
+    const z = new Float64Array(units);
+    const rh = new Float64Array(units);
+    for (let k = 0; k < units; k++) {
+      let sz = zx[k];
+      let sr = zx[units + k];
+      for (let i = 0; i < units; i++) {
+        sz += h[i] * u[i * 3 * units + k];
+        sr += h[i] * u[i * 3 * units + units + k];
+      }
+      z[k] = rec(sz);
+      rh[k] = rec(sr) * h[k];
+    }
+    for (let k = 0; k < units; k++) {
+      let sh = zx[2 * units + k];
+      for (let i = 0; i < units; i++) sh += rh[i] * u[i * 3 * units + 2 * units + k];
+      hNew[k] = z[k] * h[k] + (1 - z[k]) * act(sh);
+    }
+    return [hNew];
+  });
+}

@@ -98,13 +98,20 @@ function forTfjs(value: unknown, key = ''): unknown {
 }
 
 /**
- * Layer options tfjs-layers does not implement but would silently ignore, changing the answer:
- * option → the value that means "not used".
+ * Layer options tfjs-layers does not implement but would silently ignore, changing the answer
+ * (or reject without naming the layer): option → the value that means "not used".
  */
 const UNSUPPORTED_OPTIONS: { classes: RegExp; option: string; neutral: unknown }[] = [
   { classes: /^Global(Average|Max)Pooling[123]D$/, option: 'keepdims', neutral: false },
   { classes: /^Conv[123]D$/, option: 'groups', neutral: 1 },
   { classes: /^LayerNormalization$/, option: 'rms_scaling', neutral: false },
+  // tfjs-layers' ReLU implements max_value only.
+  { classes: /^ReLU$/, option: 'negative_slope', neutral: 0 },
+  { classes: /^ReLU$/, option: 'threshold', neutral: 0 },
+  // tfjs-layers' RNNs always read [batch, time, …].
+  { classes: /^(RNN|SimpleRNN|GRU|LSTM)$/, option: 'time_major', neutral: false },
+  // tf.keras 2's GRU default; tfjs-layers' GRUCell throws on it without naming the layer.
+  { classes: /^GRU(Cell)?$/, option: 'reset_after', neutral: false },
 ];
 
 /**
