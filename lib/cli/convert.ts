@@ -29,7 +29,10 @@ const INPUT_ALIASES: Record<string, InputFormat> = { keras_keras: 'keras_v3' };
 /** tensorflowjs_converter formats this command does not write or read yet. */
 const LATER_INPUT_FORMATS = ['keras_saved_model', 'tf_hub', 'tfjs_layers_model'];
 const LATER_OUTPUT_FORMATS = ['keras', 'keras_saved_model', 'keras_v3'];
-/** Keras models become layers models (as tensorflowjs_converter makes them), graphs graph models. */
+/**
+ * The default output: Keras models become layers models (as tensorflowjs_converter makes them),
+ * graphs graph models. Keras models may also become graph models (mapped layer by layer).
+ */
 const OUTPUT_FOR: Record<InputFormat, OutputFormat> = {
   tf_saved_model: 'tfjs_graph_model',
   tf_frozen_model: 'tfjs_graph_model',
@@ -50,8 +53,9 @@ Converts a model to a TF.js model folder (flags as tensorflowjs_converter; --fla
                                   tflite (SRC is the .tflite), keras (a Keras .h5/.hdf5, or a folder
                                   with a weights-only .h5 and its architecture JSON) or keras_v3
                                   (a Keras 3 .keras; also spelled keras_keras)
-  --output_format                 tfjs_graph_model (default; TensorFlow and TFLite input) or
-                                  tfjs_layers_model (default; Keras input)
+  --output_format                 tfjs_graph_model (default for TensorFlow and TFLite input; Keras
+                                  input is mapped layer by layer onto TensorFlow ops) or
+                                  tfjs_layers_model (default for Keras input)
   --saved_model_tags=serve        The MetaGraph's tags, comma-separated
   --output_node_names=a,b         Frozen graphs: output nodes (default: frozen_graph.yaml's, else
                                   the nodes nothing consumes)
@@ -104,12 +108,8 @@ export function parseConvertFlags(argv: string[]): ConvertOptions {
         : `Unknown --output_format '${outputFormat}'; supported: ${OUTPUT_FORMATS.join(', ')}`,
     );
   }
-  if (outputFormat !== OUTPUT_FOR[inputFormat as InputFormat]) {
-    throw new UsageError(
-      outputFormat === 'tfjs_graph_model'
-        ? `--input_format ${inputFormat} converts to tfjs_layers_model only: turning Keras layers into a TensorFlow graph needs TensorFlow's tracing`
-        : `--output_format tfjs_layers_model needs a Keras model (--input_format keras or keras_v3), not ${inputFormat}`,
-    );
+  if (outputFormat === 'tfjs_layers_model' && OUTPUT_FOR[inputFormat as InputFormat] !== 'tfjs_layers_model') {
+    throw new UsageError(`--output_format tfjs_layers_model needs a Keras model (--input_format keras or keras_v3), not ${inputFormat}`);
   }
   if (positional.length !== 2) {
     throw new UsageError(`convert takes two arguments, SRC and DST (got ${positional.length ? positional.map((p) => `'${p}'`).join(' ') : 'none'})`);
@@ -184,26 +184,8 @@ async function convertGraph(options: ConvertOptions): Promise<Omit<ConvertResult
 
 /** Keras → a layers model, as tensorflowjs_converter's keras → tfjs_layers_model. */
 async function convertKeras(options: ConvertOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
-  const [{ readKerasFolder }, { kerasFileKind }, { kerasToLayersArtifacts, loadKerasModel }] = await Promise.all([
-    import('../importers/keras/folder.ts'),
-    import('../importers/keras/index.ts'),
-    import('../engine/tfjs/load-keras.ts'),
-  ]);
-  const info = await statSource(options.src);
-  let source: { file: string; architectureFile?: string } = { file: options.src };
-  if (info.isDirectory()) {
-    const folder = await detectModelFolder(options.src);
-    if (folder.kind !== 'keras') throw new FailedPreconditionError(`${options.src} must hold one Keras .h5/.hdf5/.keras file (it holds a ${folder.kind.replace('_', ' ')})`);
-    source = folder;
-  }
-  const expected = options.inputFormat === 'keras_v3' ? 'zip' : 'hdf5';
-  const found = kerasFileKind(new Uint8Array(await readFile(source.file)).subarray(0, 8));
-  if (found && found !== expected) {
-    throw new FailedPreconditionError(
-      `${source.file} is ${found === 'zip' ? 'a Keras 3 .keras zip: use --input_format keras_v3' : 'an HDF5 file: use --input_format keras'}`,
-    );
-  }
-  const model = await readKerasFolder(source);
+  const { kerasToLayersArtifacts, loadKerasModel } = await import('../engine/tfjs/load-keras.ts');
+  const model = await readKerasSource(options);
   const artifacts = kerasToLayersArtifacts(model, options.src);
   let signatures: SignatureMap = {};
   if (!options.skipOpCheck) {
@@ -223,6 +205,26 @@ async function convertKeras(options: ConvertOptions): Promise<Omit<ConvertResult
   }));
   const layers = layerClasses(artifacts.modelTopology);
   return { source: `keras (${model.format}, Keras ${model.kerasVersion || 'version unknown'})`, ...written, unit: 'layers', nodes: layers.length, ops: [...new Set(layers)].sort(), signatures };
+}
+
+/** The Keras model at `options.src`: a file, or a folder holding one (or a weights-only pair). */
+async function readKerasSource(options: ConvertOptions) {
+  const [{ readKerasFolder }, { kerasFileKind }] = await Promise.all([import('../importers/keras/folder.ts'), import('../importers/keras/index.ts')]);
+  const info = await statSource(options.src);
+  let source: { file: string; architectureFile?: string } = { file: options.src };
+  if (info.isDirectory()) {
+    const folder = await detectModelFolder(options.src);
+    if (folder.kind !== 'keras') throw new FailedPreconditionError(`${options.src} must hold one Keras .h5/.hdf5/.keras file (it holds a ${folder.kind.replace('_', ' ')})`);
+    source = folder;
+  }
+  const expected = options.inputFormat === 'keras_v3' ? 'zip' : 'hdf5';
+  const found = kerasFileKind(new Uint8Array(await readFile(source.file)).subarray(0, 8));
+  if (found && found !== expected) {
+    throw new FailedPreconditionError(
+      `${source.file} is ${found === 'zip' ? 'a Keras 3 .keras zip: use --input_format keras_v3' : 'an HDF5 file: use --input_format keras'}`,
+    );
+  }
+  return readKerasFolder(source);
 }
 
 /** Every layer's class in a Keras model config, nested models included. */
@@ -250,6 +252,10 @@ async function importModel(options: ConvertOptions): Promise<Graph> {
       throw new FailedPreconditionError(`${options.src} is not a SavedModel folder (no saved_model.pb)`);
     }
     return importSavedModel(options.src, { tags: options.savedModelTags });
+  }
+  if (options.inputFormat === 'keras' || options.inputFormat === 'keras_v3') {
+    const { kerasToGraph } = await import('../importers/keras/graph-mapper.ts');
+    return kerasToGraph(await readKerasSource(options), options.src);
   }
   if (options.inputFormat === 'tflite') {
     const { importTfliteFile } = await import('../importers/tflite/index.ts');

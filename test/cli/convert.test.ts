@@ -45,7 +45,6 @@ describe('convert flags', () => {
     expect(() => parseConvertFlags(['--input_format=onnx', 'a', 'out'])).toThrow(/Unknown --input_format 'onnx'; supported: tf_saved_model, tf_frozen_model, tflite, keras, keras_v3/);
     expect(() => parseConvertFlags(['--output_format=keras', 'a', 'out'])).toThrow(/not supported yet; supported: tfjs_graph_model, tfjs_layers_model/);
     expect(() => parseConvertFlags(['--output_format=tfjs_layers_model', 'a', 'out'])).toThrow(/tfjs_layers_model needs a Keras model/);
-    expect(() => parseConvertFlags(['--input_format=keras', '--output_format=tfjs_graph_model', 'a.h5', 'out'])).toThrow(/converts to tfjs_layers_model only/);
     expect(() => parseConvertFlags(['a'])).toThrow(UsageError);
     expect(() => parseConvertFlags(['--output_node_names=y', 'sm', 'out'])).toThrow(/tf_frozen_model only/);
     expect(() => parseConvertFlags(['--weight_shard_size_bytes=0', 'sm', 'out'])).toThrow(/positive integer/);
@@ -55,6 +54,9 @@ describe('convert flags', () => {
     expect(parseConvertFlags(['--input_format=keras', 'a.h5', 'out']).outputFormat).toBe('tfjs_layers_model');
     expect(parseConvertFlags(['--input_format=keras_keras', 'a.keras', 'out'])).toMatchObject({ inputFormat: 'keras_v3', outputFormat: 'tfjs_layers_model' });
     expect(parseConvertFlags(['--input_format=tflite', 'a.tflite', 'out']).outputFormat).toBe('tfjs_graph_model');
+    // Keras may also become a graph model (mapped layer by layer), as tensorflowjs_converter allows.
+    expect(parseConvertFlags(['--input_format=keras', '--output_format=tfjs_graph_model', 'a.h5', 'out']).outputFormat).toBe('tfjs_graph_model');
+    expect(() => parseConvertFlags(['--input_format=tflite', '--output_format=tfjs_layers_model', 'a.tflite', 'out'])).toThrow(/needs a Keras model/);
   });
 
   it('exits 2 with the convert usage on a bad command line', async () => {

@@ -13,7 +13,8 @@
  * - Keras .h5: the numbers themselves are checked against plain-TypeScript forward passes in
  *   test/importers/keras/; here: the right shape, a softmax that sums to 1, and the same answers
  *   from the `convert`ed layers model and from a Keras 3 `.keras` copy (written by the test's
- *   keras-v3-writer from the .h5's config and weights — not by Keras) and its conversion.
+ *   keras-v3-writer from the .h5's config and weights — not by Keras) and its conversion; the
+ *   `convert`ed graph models (layers mapped onto TensorFlow ops) agree to 1e-5.
  * Malformed files fail their model's load with a clear error while the others keep serving.
  */
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -76,6 +77,12 @@ describe.skipIf(!HAVE_FIXTURES)(`TFLite and Keras models over HTTP${FIXTURES_NOT
     const result = await runCli('convert', '--input_format=keras', fixture(FILES.cnn2d), converted);
     expect(result.code, result.stderr).toBe(0);
     entries.push(`config { name: 'cnn2d_converted' base_path: 'cnn2d_converted' }`);
+    // And to TF.js graph models: the Keras layers mapped onto TensorFlow ops.
+    for (const name of ['cnn2d', 'mini_xception']) {
+      const graphResult = await runCli('convert', '--input_format=keras', '--output_format=tfjs_graph_model', fixture(FILES[name]), path.join(dir, `${name}_graph`, '1'));
+      expect(graphResult.code, graphResult.stderr).toBe(0);
+      entries.push(`config { name: '${name}_graph' base_path: '${name}_graph' }`);
+    }
     const tflite = path.join(dir, 'mobilenet_converted', '1');
     const tfliteResult = await runCli('convert', '--input_format=tflite', fixture(FILES.mobilenet_tflite), tflite);
     expect(tfliteResult.code, tfliteResult.stderr).toBe(0);
@@ -154,6 +161,8 @@ describe.skipIf(!HAVE_FIXTURES)(`TFLite and Keras models over HTTP${FIXTURES_NOT
     const [scores] = json.predictions as number[][];
     expect(scores).toHaveLength(7);
     expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const graph = await post('mini_xception_graph', 'predict', { instances: [image] });
+    (graph.json.predictions as number[][])[0].forEach((p, i) => expect(Math.abs(p - scores[i])).toBeLessThan(1e-5));
   });
 
   it('a model with baked-in shapes refuses a wrong-sized image with a 400 naming the input', async () => {
@@ -171,6 +180,8 @@ describe.skipIf(!HAVE_FIXTURES)(`TFLite and Keras models over HTTP${FIXTURES_NOT
     for (const model of ['cnn2d_converted', 'cnn2d_keras3', 'cnn2d_keras3_converted']) {
       expect((await post(model, 'predict', { instances: [input] })).json, model).toEqual(a.json);
     }
+    const graph = (await post('cnn2d_graph', 'predict', { instances: [input] })).json.predictions as number[][];
+    graph[0].forEach((p, i) => expect(Math.abs(p - (a.json.predictions as number[][])[0][i])).toBeLessThan(1e-5));
   });
 
   it('truncated files fail their own load with a clear error; the other models keep serving', async () => {
