@@ -72,6 +72,18 @@ describe('loadImportedGraph', () => {
     );
   });
 
+  it('refuses at load ops that call functions (TF2 control flow), naming them', async () => {
+    const cond: GraphNode = {
+      name: 'cond',
+      op: 'StatelessIf',
+      inputs: ['x', 'x'],
+      attrs: { then_branch: { kind: 'func', name: 'then_fn', attrs: {} }, else_branch: { kind: 'func', name: 'else_fn', attrs: {} } },
+    };
+    await expect(loadImportedGraph(halfPlusTwo([cond], { branched: 'cond:0' }), 'model m version 1')).rejects.toThrow(
+      /test graph uses an op that calls functions, which this engine cannot run: StatelessIf — at cond \(StatelessIf\)/,
+    );
+  });
+
   it('drops nodes no signature reads, so an unreachable op TF.js lacks does not matter', async () => {
     const graph = halfPlusTwo([{ name: 'parse/examples', op: 'ParseExampleV2', inputs: ['x'], attrs: {} }]);
     const model = await loadImportedGraph(graph, 'model m version 1');

@@ -6,6 +6,7 @@
 import type { io } from '@tensorflow/tfjs-core';
 import type { AttrValue, Graph, GraphNode } from '../../importers/graph.ts';
 import type { HostTensor } from '../tensor.ts';
+import { FailedPreconditionError } from '../../errors.ts';
 import { pruneTo } from '../../importers/graph.ts';
 import { foldBatchNorms, foldScaleShifts } from './fold-batch-norm.ts';
 import { foldConstants } from './fold-constants.ts';
@@ -33,6 +34,7 @@ export function optimizeGraph(graph: Pick<Graph, 'nodes'>, keep: string[]): Grap
 }
 
 export function lowerToGraphModel(graph: Graph, options: LowerOptions = {}): io.ModelArtifacts {
+  assertNoFunctionCalls(graph);
   const weightSpecs: io.WeightsManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
   const keep = addressable(graph);
@@ -59,6 +61,21 @@ export function lowerToGraphModel(graph: Graph, options: LowerOptions = {}): io.
     weightSpecs,
     weightData: concatenate(chunks),
   };
+}
+
+/**
+ * The lowered graph carries no function library (calls were inlined at import), so ops that still
+ * call functions — TF2 control flow (`If`, `While` and their Stateless forms), or a call left
+ * uninlined — would fail at request time: refuse them now, naming them.
+ */
+function assertNoFunctionCalls(graph: Graph): void {
+  const calling = graph.nodes.filter((node) => Object.values(node.attrs).some((attr) => attr.kind === 'func'));
+  if (!calling.length) return;
+  const ops = [...new Set(calling.map((node) => node.op))].sort();
+  const shown = calling.slice(0, 10).map((node) => `${node.name} (${node.op})`).join(', ');
+  throw new FailedPreconditionError(
+    `${graph.source} graph uses ${ops.length > 1 ? 'ops' : 'an op'} that call${ops.length > 1 ? '' : 's'} functions, which this engine cannot run: ${ops.join(', ')} — at ${shown}${calling.length > 10 ? `, and ${calling.length - 10} more` : ''}`,
+  );
 }
 
 /** Tensors the signatures read or feed: fusion must not fold them away. */

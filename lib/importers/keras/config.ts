@@ -38,7 +38,7 @@ const RENAMED: Record<string, string> = {
  *   which crops at inference too);
  * - ActivityRegularization only adds a training loss.
  */
-const INFERENCE_IDENTITY = new Set([
+export const INFERENCE_IDENTITY = new Set([
   'SpatialDropout1D',
   'SpatialDropout2D',
   'SpatialDropout3D',
