@@ -6,225 +6,36 @@
  * cannot, the shape is read at run time (`Shape`).
  * @module importers/keras/graph-layers
  */
-import type { DType, HostTensor } from '../../engine/tensor.ts';
-import type { AttrValue } from '../graph.ts';
-
-export type Dim = number | null;
-
-/** A value flowing between layers: the graph reference producing it and what is known of it. */
-export interface Sym {
-  ref: string;
-  shape: Dim[];
-  dtype: DType;
-  /** Carries a Keras mask (Embedding(mask_zero=True), Masking): only mask-aware layers care. */
-  masked?: boolean;
-}
-
-/** What an emitter sees of one call of one layer. */
-export interface LayerCall {
-  className: string;
-  name: string;
-  config: Record<string, unknown>;
-  inputs: Sym[];
-  /** The Keras major version that wrote the model (activations changed between 2 and 3). */
-  kerasMajor: number;
-  /** True when UpSampling2D(bilinear) sampled at half-pixel centers (TF 2 resize_images_v2). */
-  halfPixelBilinear: boolean;
-  /** Emits a node named after the layer (`<layer>/<op>`); returns its name. */
-  op(op: string, inputs: string[], attrs?: Record<string, AttrValue>): string;
-  constant(suffix: string, tensor: HostTensor): string;
-  /** A stored weight (`<layer>/<name>`) as float32; fails naming it when absent. */
-  weight(name: string): HostTensor;
-  fail(message: string): never;
-}
-
-export type Emitter = (call: LayerCall) => Sym | Sym[];
-
-const T: AttrValue = { kind: 'type', value: 'DT_FLOAT' };
-const I32: AttrValue = { kind: 'type', value: 'DT_INT32' };
-const ints = (values: number[]): AttrValue => ({ kind: 'list', ints: values });
-const int = (value: number): AttrValue => ({ kind: 'int', value });
-const bool = (value: boolean): AttrValue => ({ kind: 'bool', value });
-const str = (value: string): AttrValue => ({ kind: 'string', value: new TextEncoder().encode(value) });
-const NHWC = str('NHWC');
-
-const int32s = (c: LayerCall, suffix: string, values: number[], shape = [values.length]) =>
-  c.constant(suffix, { dtype: 'DT_INT32', shape, values: Int32Array.from(values) });
-const floats = (c: LayerCall, suffix: string, values: ArrayLike<number>, shape: number[] = [values.length]) =>
-  c.constant(suffix, { dtype: 'DT_FLOAT', shape, values: Float32Array.from(values) });
-const scalar = (c: LayerCall, suffix: string, value: number) => floats(c, suffix, [value], []);
-const unary = (c: LayerCall, op: string, x: string) => c.op(op, [x], { T });
-const binary = (c: LayerCall, op: string, a: string, b: string) => c.op(op, [a, b], { T });
-const product = (dims: Dim[]): Dim => dims.reduce<Dim>((p, d) => (p === null || d === null ? null : p * d), 1);
-
-// --- config readers ------------------------------------------------------------------------------
-
-function only(c: LayerCall): Sym {
-  if (c.inputs.length !== 1) c.fail(`expects one input, got ${c.inputs.length}`);
-  return c.inputs[0];
-}
-
-/** An int or a list of `n` ints (kernel_size, strides, …). */
-function tuple(c: LayerCall, key: string, n: number, fallback?: number | number[]): number[] {
-  const value = c.config[key] ?? fallback;
-  if (typeof value === 'number') return Array<number>(n).fill(value);
-  if (Array.isArray(value) && value.length === n && value.every((v) => typeof v === 'number')) return value as number[];
-  return c.fail(`${key}=${JSON.stringify(value)} is not ${n === 1 ? 'an int' : `an int or ${n} ints`}`);
-}
-
-/** Per spatial dimension [before, after]: padding/cropping as ZeroPadding*D and Cropping*D take it. */
-function pairs(c: LayerCall, key: string, n: number): [number, number][] {
-  const value = c.config[key];
-  if (typeof value === 'number') return Array.from({ length: n }, () => [value, value]);
-  if (Array.isArray(value) && n === 1 && value.length === 2 && value.every((v) => typeof v === 'number')) return [[value[0], value[1]]];
-  if (Array.isArray(value) && value.length === n) {
-    return value.map((v) => (typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [Number(v[0]), Number(v[1])] : c.fail(`${key}=${JSON.stringify(value)} is not understood`)));
-  }
-  return c.fail(`${key}=${JSON.stringify(value)} is not understood`);
-}
-
-function channelsLast(c: LayerCall): void {
-  const format = c.config.data_format;
-  if (format !== undefined && format !== null && format !== 'channels_last') {
-    c.fail(`data_format=${String(format)} is not supported (only channels_last)`);
-  }
-}
-
-function rankIs(c: LayerCall, x: Sym, rank: number): void {
-  if (x.shape.length !== rank) c.fail(`expects a rank-${rank} input, got shape [${x.shape.map((d) => d ?? 'None')}]`);
-}
-
-function paddingAttr(c: LayerCall, allowCausal = false): { attr: AttrValue; same: boolean; causal: boolean } {
-  const padding = String(c.config.padding ?? 'valid').toLowerCase();
-  if (padding === 'causal' && allowCausal) return { attr: str('VALID'), same: false, causal: true };
-  if (padding !== 'same' && padding !== 'valid') c.fail(`padding=${padding} is not supported`);
-  return { attr: str(padding.toUpperCase()), same: padding === 'same', causal: false };
-}
-
-/** Output size of a window op along one dimension (TensorFlow's SAME/VALID). */
-function windowOut(size: Dim, kernel: number, stride: number, dilation: number, same: boolean): Dim {
-  if (size === null) return null;
-  return same ? Math.ceil(size / stride) : Math.ceil((size - (kernel - 1) * dilation) / stride);
-}
-
-function normalizeAxis(c: LayerCall, axis: unknown, rank: number): number {
-  const value = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
-  if (typeof value !== 'number' || value < -rank || value >= rank) c.fail(`axis=${JSON.stringify(axis)} is out of range for rank ${rank}`);
-  return value < 0 ? value + rank : value;
-}
-
-// --- shapes --------------------------------------------------------------------------------------
-
-/**
- * A shape operand: a constant where at most one dimension is unknown (-1), else assembled at run
- * time from `x`'s shape. Each piece is a number (-1: infer) or `{ axis }`, a dimension of `x`.
- */
-function shapeOperand(c: LayerCall, x: Sym, pieces: (number | { axis: number })[]): string {
-  const dims = pieces.map((p) => (typeof p === 'number' ? (p < 0 ? null : p) : x.shape[p.axis]));
-  if (dims.filter((d) => d === null).length <= 1) return int32s(c, 'shape', dims.map((d) => d ?? -1));
-  const rank = x.shape.length;
-  const numbers = pieces.filter((p): p is number => typeof p === 'number');
-  const shape = c.op('Shape', [x.ref], { T: { kind: 'type', value: x.dtype }, out_type: I32 });
-  const table = numbers.length ? c.op('ConcatV2', [shape, int32s(c, 'dims', numbers), int32s(c, 'axis', [0], [])], { T: I32, N: int(2), Tidx: I32 }) : shape;
-  let next = rank;
-  const indices = pieces.map((p) => (typeof p === 'number' ? next++ : p.axis));
-  return c.op('GatherV2', [table, int32s(c, 'indices', indices), int32s(c, 'gather_axis', [0], [])], { Tparams: I32, Tindices: I32, Taxis: I32, batch_dims: int(0) });
-}
-
-function reshape(c: LayerCall, x: Sym, pieces: (number | { axis: number })[], shape: Dim[]): Sym {
-  const ref = c.op('Reshape', [x.ref, shapeOperand(c, x, pieces)], { T: { kind: 'type', value: x.dtype }, Tshape: I32 });
-  return { ...x, ref, shape };
-}
-
-function broadcastShapes(c: LayerCall, shapes: Dim[][]): Dim[] {
-  const rank = Math.max(...shapes.map((s) => s.length));
-  return Array.from({ length: rank }, (_, k) => {
-    const dims = shapes.map((s): Dim => (k - rank + s.length < 0 ? 1 : s[k - rank + s.length]));
-    const known = [...new Set(dims.filter((d): d is number => d !== null && d !== 1))];
-    if (known.length > 1) c.fail(`cannot broadcast shapes ${shapes.map((s) => `[${s.map((d) => d ?? 'None')}]`).join(', ')}`);
-    return known[0] ?? (dims.includes(null) ? null : 1);
-  });
-}
-
-// --- activations ---------------------------------------------------------------------------------
-
-/** Applies a Keras activation (by its serialized name) to `x`. */
-export function activate(c: LayerCall, x: Sym, activation: unknown, axis = -1): Sym {
-  const name = activationName(c, activation);
-  const ref = activationRef(c, x, name, axis);
-  return ref === x.ref ? x : { ...x, ref };
-}
-
-function activationName(c: LayerCall, activation: unknown): string {
-  if (activation === undefined || activation === null) return 'linear';
-  if (typeof activation === 'string') return activation;
-  const object = activation as { class_name?: unknown; config?: unknown };
-  // Keras 3 may serialize a built-in activation as { class_name: 'function', config: 'relu' }.
-  if (typeof object.config === 'string') return object.config;
-  if (typeof object.class_name === 'string' && object.class_name !== 'function') return object.class_name;
-  return c.fail(`activation ${JSON.stringify(activation).slice(0, 80)} is not a built-in activation`);
-}
-
-function activationRef(c: LayerCall, x: Sym, name: string, axis: number): string {
-  const r = x.ref;
-  switch (name) {
-    case 'linear':
-      return r;
-    case 'relu':
-      return unary(c, 'Relu', r);
-    case 'relu6':
-      return unary(c, 'Relu6', r);
-    case 'sigmoid':
-      return unary(c, 'Sigmoid', r);
-    case 'tanh':
-      return unary(c, 'Tanh', r);
-    case 'elu':
-      return unary(c, 'Elu', r);
-    case 'selu':
-      return unary(c, 'Selu', r);
-    case 'softplus':
-      return unary(c, 'Softplus', r);
-    case 'exponential':
-      return unary(c, 'Exp', r);
-    case 'softsign':
-      return binary(c, 'RealDiv', r, binary(c, 'AddV2', unary(c, 'Abs', r), scalar(c, 'one', 1)));
-    case 'swish':
-    case 'silu':
-      return binary(c, 'Mul', r, unary(c, 'Sigmoid', r));
-    case 'mish':
-      return binary(c, 'Mul', r, unary(c, 'Tanh', unary(c, 'Softplus', r)));
-    case 'hard_sigmoid':
-      // Keras 2: clip(0.2·x + 0.5, 0, 1); Keras 3: relu6(x + 3) / 6.
-      if (c.kerasMajor >= 3) return binary(c, 'Mul', unary(c, 'Relu6', binary(c, 'AddV2', r, scalar(c, 'three', 3))), scalar(c, 'sixth', 1 / 6));
-      return c.op('ClipByValue', [binary(c, 'AddV2', binary(c, 'Mul', r, scalar(c, 'slope', 0.2)), scalar(c, 'half', 0.5)), scalar(c, 'zero', 0), scalar(c, 'one', 1)], { T });
-    case 'hard_silu':
-    case 'hard_swish':
-      return binary(c, 'Mul', r, binary(c, 'Mul', unary(c, 'Relu6', binary(c, 'AddV2', r, scalar(c, 'three', 3))), scalar(c, 'sixth', 1 / 6)));
-    case 'leaky_relu':
-      return c.op('LeakyRelu', [r], { T, alpha: { kind: 'float', value: 0.2 } });
-    case 'gelu': {
-      // x·Φ(x) = 0.5·x·(1 + erf(x/√2)), Keras's default (approximate=False).
-      const erf = unary(c, 'Erf', binary(c, 'Mul', r, scalar(c, 'rsqrt2', Math.SQRT1_2)));
-      return binary(c, 'Mul', binary(c, 'Mul', r, scalar(c, 'half', 0.5)), binary(c, 'AddV2', erf, scalar(c, 'one', 1)));
-    }
-    case 'softmax':
-    case 'log_softmax':
-      return softmaxRef(c, x, axis, name === 'softmax' ? 'Softmax' : 'LogSoftmax');
-    default:
-      return c.fail(`activation '${name}' is not supported`);
-  }
-}
-
-/** Softmax along `axis`: TensorFlow's op works on the last one, so other axes are moved there and back. */
-function softmaxRef(c: LayerCall, x: Sym, axis: number, op: string): string {
-  const rank = x.shape.length;
-  const k = normalizeAxis(c, axis, rank);
-  if (k === rank - 1) return unary(c, op, x.ref);
-  const perm = [...Array(rank).keys()].filter((d) => d !== k).concat(k);
-  const inverse = perm.map((_, d) => perm.indexOf(d));
-  const moved = c.op('Transpose', [x.ref, int32s(c, 'perm', perm)], { T, Tperm: I32 });
-  return c.op('Transpose', [unary(c, op, moved), int32s(c, 'inverse_perm', inverse)], { T, Tperm: I32 });
-}
+import { activate } from './graph-activations.ts';
+import {
+  binary,
+  bool,
+  broadcastShapes,
+  channelsLast,
+  type Emitter,
+  floats,
+  I32,
+  int,
+  int32s,
+  ints,
+  type LayerCall,
+  NHWC,
+  normalizeAxis,
+  only,
+  paddingAttr,
+  pairs,
+  product,
+  rankIs,
+  reshape,
+  scalar,
+  shapeOperand,
+  str,
+  type Sym,
+  T,
+  tuple,
+  unary,
+  windowOut,
+} from './graph-emit.ts';
 
 // --- layers --------------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ import { DEFAULT_SIGNATURE, PREDICT_METHOD, type TensorSpec } from '../../engine
 import type { DType, HostTensor } from '../../engine/tensor.ts';
 import { parseInput, pruneTo, type AttrValue, type Graph, type GraphNode } from '../graph.ts';
 import { CONTAINER_CLASSES, layerName, layersOf } from './config.ts';
-import { EMITTERS, type LayerCall, type Sym } from './graph-layers.ts';
+import type { LayerCall, Sym } from './graph-emit.ts';
+import { EMITTERS } from './graph-layers.ts';
 import type { KerasModel, KerasObject } from './types.ts';
 
 /** `[layer, node index, tensor index]` as inbound nodes, input_layers and output_layers name tensors. */
