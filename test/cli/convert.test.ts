@@ -15,9 +15,7 @@ import { UsageError } from '../../lib/cli/flags.ts';
 import { initBackend } from '../../lib/engine/backend.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
-import { REPO_ROOT, startServe, waitAvailable, type ServeProcess, runCli } from '../support/serve-process.ts';
-
-
+import { runCli, startServe, waitAvailable, type ServeProcess } from '../support/serve-process.ts';
 
 describe('convert flags', () => {
   it('reads tensorflowjs_converter flags and the SRC DST arguments', () => {

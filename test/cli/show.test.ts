@@ -10,10 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSignatures, parseShowFlags } from '../../lib/cli/show.ts';
 import { UsageError } from '../../lib/cli/flags.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
-import { REPO_ROOT, runCli } from '../support/serve-process.ts';
-
-
-
+import { runCli } from '../support/serve-process.ts';
 
 const HALF_PLUS_TWO = '../shared/fixtures/tf-serving/saved_model_half_plus_two_cpu/00000123';
 

@@ -6,7 +6,6 @@
  * @module importers/tensorflow/example-parsing
  */
 import type { ExampleFeatureSpec, SignatureMap } from '../../engine/signature.ts';
-import type { HostTensor } from '../../engine/tensor.ts';
 import { constantInput, pruneTo, type GraphNode } from '../graph.ts';
 import { dtypeOf } from './mapper.ts';
 

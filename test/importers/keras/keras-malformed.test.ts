@@ -8,21 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailedPreconditionError, ServingError } from '../../../lib/errors.ts';
+import { ServingError } from '../../../lib/errors.ts';
 import { importKerasBytes, importKerasFile, importKerasWeightsOnly, kerasFileKind } from '../../../lib/importers/keras/index.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { REPO_ROOT } from '../../support/serve-process.ts';
 import { readKeras2File, writeH5, writeSaveWeightsFile } from './h5-files.ts';
-import { CNN2D, pseudoRandom } from './keras-support.ts';
-
-async function refused(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(FailedPreconditionError);
-  return (error as Error).message;
-}
+import { CNN2D, pseudoRandom, refused } from './keras-support.ts';
 
 describe('Keras file detection', () => {
   it('tells HDF5 from zip by the signature', () => {

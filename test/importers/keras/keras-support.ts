@@ -4,6 +4,8 @@
  * read with plain h5wasm calls (h5-files.ts), not the importer.
  */
 import sharp from 'sharp';
+import { expect } from 'vitest';
+import { FailedPreconditionError } from '../../../lib/errors.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
 import { fixture } from '../../support/fixtures.ts';
 import * as nn from '../../support/reference-nn.ts';
@@ -124,4 +126,14 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
+}
+
+/** The message of the FailedPreconditionError `promise` rejects with (fails the test otherwise). */
+export async function refused(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(FailedPreconditionError);
+  return (error as Error).message;
 }

@@ -22,11 +22,10 @@ import { initBackend } from '../../../lib/engine/backend.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
 import type { HostTensor } from '../../../lib/engine/tensor.ts';
 import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
-import { FailedPreconditionError } from '../../../lib/errors.ts';
 import { importKerasBytes } from '../../../lib/importers/keras/index.ts';
 import * as nn from '../../support/reference-nn.ts';
 import { writeH5, type Keras2File, type StoredWeight } from './h5-files.ts';
-import { maxAbsDiff, pseudoRandom } from './keras-support.ts';
+import { maxAbsDiff, pseudoRandom, refused } from './keras-support.ts';
 
 const TOLERANCE = 1e-5;
 
@@ -166,15 +165,6 @@ const functional = (layers: Json[], input: string, output: string) => ({
 /** Deterministic token ids in [0, vocab). */
 function tokens(count: number, vocab: number, seed: number): number[] {
   return Array.from(pseudoRandom(count, seed), (v) => Math.min(Math.floor(((v + 1) / 2) * vocab), vocab - 1));
-}
-
-async function refused(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(FailedPreconditionError);
-  return (error as Error).message;
 }
 
 describe('Keras 2 .h5 layer coverage on TF.js', () => {
