@@ -8,7 +8,8 @@
  * `BatchRule`); when every output still carries it and no op depends on its size, the batch is
  * made dynamic (-1) in the signature, the Placeholders and any reshape/slice that spelled it out,
  * so a request may hold any number of examples. Otherwise the file's shapes stand, and a request
- * with another batch size gets a 400 naming the expected shape.
+ * with another batch size gets a 400 naming the expected shape. A graph of elementwise ops only
+ * takes any shape at all, as TF Serving's TFLite path does (see elementwiseOnly).
  * @module importers/tflite/mapper
  */
 import { FailedPreconditionError } from '../../errors.ts';
