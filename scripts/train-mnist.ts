@@ -28,6 +28,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import { heldOutDigits, IMAGE_SIZE, NUM_CLASSES, PIXELS, trainingDigits, type Digit } from './mnist-data.ts';
+import { mulberry32 } from './mulberry32.ts';
 
 const SEED = 20240601;
 const BATCH_SIZE = 64;
@@ -46,18 +47,6 @@ const INPUT_NAME = 'image';
 const OUTPUT_NAME = 'probabilities';
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
-
-/** mulberry32: a tiny, well-distributed 32-bit seeded PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fisher–Yates permutation of 0..n-1 driven by `random`. */
 function permutation(n: number, random: () => number): Int32Array {
@@ -265,7 +254,8 @@ async function main(): Promise<void> {
   const { model, optimizer } = buildModel();
   model.summary(undefined, undefined, (line) => console.log(line));
 
-  const random = mulberry32(SEED);
+  const next = mulberry32(SEED);
+  const random = () => next() / 4294967296; // floats in [0, 1)
   const batch = new Float32Array(train.length * PIXELS);
   let augMs = 0;
   let fitMs = 0;

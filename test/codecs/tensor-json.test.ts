@@ -11,18 +11,7 @@ import {
   parseJson,
   stringifyJson,
 } from '../../lib/codecs/tensor-json.ts';
-
-/** A small seeded generator so the property test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { mulberry32 } from '../../scripts/mulberry32.ts';
 
 function parseError(text: string): InvalidArgumentError {
   try {
