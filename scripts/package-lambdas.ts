@@ -2,7 +2,9 @@
  * Builds one Lambda zip per handler: `handlers/<model>.ts` → `.build/<model>.zip` holding
  *   handlers/<model>.mjs   the esbuild bundle (ESM, Node 20, minified; tfjs-node left out), with
  *                          its chunks (*-HASH.mjs) beside it: what it imports on first use
- *   models/<model>/        only this model's files
+ *   models/<model>/        only this model's files; SavedModel, frozen-graph, TFLite and Keras
+ *                          versions converted to TF.js folders (scripts/stage-models.ts) unless
+ *                          --no-convert
  *   wasm/*.wasm            TF.js WASM binaries (found by lib/engine/backend.ts beside the bundle)
  *   node_modules/          sharp and its native binary for the target architecture (external)
  * `--dev` instead writes every handler into one tree, `.build/dev/`, for serverless-offline.
@@ -14,7 +16,7 @@
  * (WASM binaries, model folders, another architecture's sharp binary); here each is one explicit
  * step, and the same layout serves `sls package`, serverless-offline and the zip tests.
  *
- * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev | --image] [model ...]
+ * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev | --image] [--no-convert] [model ...]
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
+import { stageModel } from './stage-models.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const buildDir = path.join(root, '.build');
@@ -33,6 +36,8 @@ interface Options {
   arch: Architecture;
   /** One tree for every handler instead of a zip each: for serverless-offline or a container image. */
   tree?: 'dev' | 'image';
+  /** Convert non-TF.js model versions to TF.js folders (scripts/stage-models.ts). @default true */
+  convert?: boolean;
   models: string[];
 }
 
@@ -41,6 +46,7 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--dev' || arg === '--image') options.tree = arg.slice(2) as 'dev' | 'image';
+    else if (arg === '--no-convert') options.convert = false;
     else if (arg === '--arch') options.arch = argv[++i] as Architecture;
     else if (arg.startsWith('--arch=')) options.arch = arg.slice(7) as Architecture;
     else options.models.push(arg);
@@ -139,7 +145,7 @@ export async function packageLambdas(options: Options): Promise<{ model: string;
     await rm(outDir, { recursive: true, force: true });
     for (const model of models) {
       await bundle(model, outDir, options.tree === 'image');
-      await cp(path.join(root, 'models', model), path.join(outDir, 'models', model), { recursive: true });
+      await stageModel(path.join(root, 'models', model), path.join(outDir, 'models', model), { convert: options.convert });
       results.push({ model });
     }
     await copyWasm(outDir);
@@ -157,7 +163,7 @@ export async function packageLambdas(options: Options): Promise<{ model: string;
     const outDir = path.join(buildDir, model);
     await rm(outDir, { recursive: true, force: true });
     await bundle(model, outDir);
-    await cp(path.join(root, 'models', model), path.join(outDir, 'models', model), { recursive: true });
+    await stageModel(path.join(root, 'models', model), path.join(outDir, 'models', model), { convert: options.convert });
     await copyWasm(outDir);
     await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
     const zip = zipSync(await collect(outDir), { level: 9 });

@@ -1,0 +1,77 @@
+/**
+ * Packaging converts model versions to TF.js folders (scripts/stage-models.ts): the staged model
+ * must answer exactly as the original does, keep its other files, and a version that cannot be
+ * converted must fail the packaging by name.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../lib/engine/backend.ts';
+import { loadModel } from '../../lib/engine/load-model.ts';
+import type { TensorMap } from '../../lib/engine/tensor.ts';
+import { stageModel } from '../../scripts/stage-models.ts';
+import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  await initBackend(process.env.LAMBDA_SERVING_BACKEND ?? 'wasm', () => {});
+  dir = await mkdtemp(path.join(os.tmpdir(), 'stage-models-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function answer(versionDir: string, inputs: TensorMap): Promise<number[]> {
+  const model = await loadModel(versionDir);
+  try {
+    return Array.from(Object.values(await model.run('serving_default', inputs))[0].values as Float32Array);
+  } finally {
+    model.dispose();
+  }
+}
+
+describe.skipIf(!HAVE_FIXTURES)(`stageModel${FIXTURES_NOTE}`, () => {
+  it('converts SavedModel, TFLite and Keras versions to TF.js folders that answer the same', async () => {
+    const src = path.join(dir, 'models', 'mixed');
+    const versions: Record<string, { file?: string; folder?: string; inputs: TensorMap }> = {
+      '1': { folder: 'tf-serving/saved_model_half_plus_two_cpu/00000123', inputs: { x: { dtype: 'DT_FLOAT', shape: [3, 1], values: Float32Array.from([2, 3, 4]) } } },
+      '2': { file: 'tf-serving/saved_model_half_plus_two_tflite/00000123/model.tflite', inputs: { x: { dtype: 'DT_FLOAT', shape: [3, 1], values: Float32Array.from([2, 3, 4]) } } },
+      '3': { file: 'keras-h5/dl4j-tfkeras-cnn2d/cnn2d_64.h5', inputs: { input_65: { dtype: 'DT_FLOAT', shape: [1, 10, 10, 3], values: Float32Array.from({ length: 300 }, (_, i) => Math.sin(i)) } } },
+    };
+    await mkdir(src, { recursive: true });
+    await writeFile(path.join(src, 'lambda.json'), '{"memorySize": 1024}');
+    for (const [version, v] of Object.entries(versions)) {
+      if (v.folder) await symlink(fixture(v.folder), path.join(src, version));
+      else {
+        await mkdir(path.join(src, version));
+        await symlink(fixture(v.file!), path.join(src, version, path.basename(v.file!)));
+      }
+    }
+    const dst = path.join(dir, 'staged', 'mixed');
+    const staged = await stageModel(src, dst);
+    expect(staged.sort((a, b) => a.version.localeCompare(b.version))).toEqual([
+      { version: '1', kind: 'saved_model', converted: true },
+      { version: '2', kind: 'tflite', converted: true },
+      { version: '3', kind: 'keras', converted: true },
+    ]);
+    expect(await readFile(path.join(dst, 'lambda.json'), 'utf8')).toBe('{"memorySize": 1024}');
+    for (const [version, v] of Object.entries(versions)) {
+      expect((await readdir(path.join(dst, version))).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+      expect(await answer(path.join(dst, version), v.inputs), `version ${version}`).toEqual(await answer(path.join(src, version), v.inputs));
+    }
+    expect(await answer(path.join(dst, '1'), versions['1'].inputs)).toEqual([3, 3.5, 4]);
+  });
+
+  it('copies as is with convert: false, and fails naming a version it cannot convert', async () => {
+    const src = path.join(dir, 'models', 'broken');
+    await mkdir(path.join(src, '7'), { recursive: true });
+    await writeFile(path.join(src, '7', 'model.tflite'), (await readFile(fixture('tflite/tfjs-add4/add4.tflite'))).subarray(0, 100));
+    const copied = path.join(dir, 'copied', 'broken');
+    await stageModel(src, copied, { convert: false });
+    expect(await readdir(path.join(copied, '7'))).toEqual(['model.tflite']);
+    await expect(stageModel(src, path.join(dir, 'staged', 'broken'))).rejects.toThrow(/Cannot convert .*broken\/7 \(tflite\) for packaging: .*model\.tflite/);
+  });
+});
