@@ -44,7 +44,7 @@ export function supportedOpsMarkdown(): string {
     `## TensorFlow graphs (SavedModel, frozen GraphDef, TFLite and Keras once mapped): ${tfCount} ops`,
     '',
     'Every op TF.js (tfjs-converter) executes. Handled before or while loading rather than by TF.js:',
-    '`ParseExample` (tf.Example parsing, done in TypeScript for classify/regress), variables',
+    '`ParseExample`, `ParseExampleV2` (tf.Example parsing of dense features, done in TypeScript), variables',
     '(`VariableV2`, `VarHandleOp`, `ReadVariableOp`: frozen to constants), function calls',
     '(`PartitionedCall`, `StatefulPartitionedCall`: inlined), `FusedBatchNorm*` and unfused batch-norm',
     'arithmetic after a convolution (folded into it), constant arithmetic (evaluated once).',

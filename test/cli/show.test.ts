@@ -41,7 +41,7 @@ describe('show flags', () => {
         signatures: {
           parse: {
             methodName: 'tensorflow/serving/classify',
-            unavailable: 'its graph parses tf.Example protos with ParseExampleV2',
+            unavailable: 'its graph parses tf.Example protos with sparse features (at parse), which are not supported yet',
             inputs: { in: { tensorName: 'a:0', dtype: 'DT_STRING', shape: null } },
             outputs: { out: { tensorName: 'b:0', dtype: 'DT_FLOAT', shape: [] } },
           },
@@ -51,7 +51,7 @@ describe('show flags', () => {
     );
     expect(text).toContain('        shape: unknown_rank\n');
     expect(text).toContain('        shape: ()\n');
-    expect(text).toContain('  Method name is: tensorflow/serving/classify\n  Not servable here: its graph parses tf.Example protos with ParseExampleV2\n');
+    expect(text).toContain('  Method name is: tensorflow/serving/classify\n  Not servable here: its graph parses tf.Example protos with sparse features (at parse), which are not supported yet\n');
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * TF.js has no ParseExample. A signature whose graph parses serialized tf.Example protos keeps
+ * TF.js has no ParseExample(V2). A signature whose graph parses serialized tf.Example protos keeps
  * its graph from there on: the parser node becomes an IdentityN of one Placeholder per dense
  * feature, and the signature records each feature (key, dtype, shape, default) so the service can
  * build those tensors from tf.Examples (or TF Serving's JSON examples) before the graph runs.
@@ -34,25 +34,63 @@ export function replaceExampleParsers(nodes: GraphNode[], signatures: SignatureM
   return nodes.flatMap((node) => replaced.get(node.name) ?? [node]);
 }
 
-/** The feature specs and replacement nodes for one ParseExample, or why it cannot be replaced. */
+/** Where one parser finds each dense feature's key and default, by op version. */
+interface DenseInputs {
+  keys: (Uint8Array | undefined)[];
+  defaults: (string | undefined)[];
+}
+
+/**
+ * ParseExample: inputs serialized, names, Nsparse sparse keys, Ndense dense keys, Ndense defaults.
+ * ParseExampleV2: inputs serialized, names, sparse_keys, dense_keys, ragged_keys (each one 1-D
+ * string tensor), then the dense defaults; outputs the sparse triples (none here), then the
+ * dense values — so with no sparse features dense value i is output i in both versions.
+ */
+function denseInputs(parser: GraphNode, data: string[], byName: Map<string, GraphNode>): DenseInputs | string {
+  if (parser.op === 'ParseExample') {
+    const nSparse = intAttr(parser, 'Nsparse');
+    const nDense = intAttr(parser, 'Ndense');
+    if (nSparse > 0) return `sparse features (at ${parser.name}), which are not supported yet`;
+    return {
+      keys: Array.from({ length: nDense }, (_, i) => singleString(constantInput(data[2 + i], byName, VALUE_PRESERVING))),
+      defaults: Array.from({ length: nDense }, (_, i) => data[2 + nDense + i]),
+    };
+  }
+  if (parser.op === 'ParseExampleV2') {
+    if (intAttr(parser, 'num_sparse') > 0) return `sparse features (at ${parser.name}), which are not supported yet`;
+    const ragged = parser.attrs.ragged_value_types;
+    if (ragged?.kind === 'list' && (ragged.types?.length ?? 0) > 0) return `ragged features (at ${parser.name}), which are not supported yet`;
+    const nDense = parser.attrs.Tdense?.kind === 'list' ? parser.attrs.Tdense.types?.length ?? 0 : 0;
+    const keys = constantInput(data[3], byName, VALUE_PRESERVING);
+    const values = keys && Array.isArray(keys.values) && keys.values.length === nDense ? keys.values : undefined;
+    return {
+      keys: Array.from({ length: nDense }, (_, i) => values?.[i]),
+      defaults: Array.from({ length: nDense }, (_, i) => data[5 + i]),
+    };
+  }
+  return `${parser.op} (at ${parser.name}), which is not supported yet`;
+}
+
+function singleString(tensor: ReturnType<typeof constantInput>): Uint8Array | undefined {
+  return tensor && Array.isArray(tensor.values) && tensor.values.length === 1 ? tensor.values[0] : undefined;
+}
+
+/** The feature specs and replacement nodes for one parser, or why it cannot be replaced. */
 function planParser(parser: GraphNode, byName: Map<string, GraphNode>): { features: ExampleFeatureSpec[]; nodes: GraphNode[] } | string {
-  if (parser.op !== 'ParseExample') return `${parser.op} (at ${parser.name}), which is not supported yet`;
-  const nSparse = intAttr(parser, 'Nsparse');
-  const nDense = intAttr(parser, 'Ndense');
-  if (nSparse > 0) return `sparse features (at ${parser.name}), which are not supported yet`;
+  const data = parser.inputs.filter((input) => !input.startsWith('^'));
+  const dense = denseInputs(parser, data, byName);
+  if (typeof dense === 'string') return dense;
   const types = parser.attrs.Tdense?.kind === 'list' ? parser.attrs.Tdense.types ?? [] : [];
   const shapes = parser.attrs.dense_shapes?.kind === 'list' ? parser.attrs.dense_shapes.shapes ?? [] : [];
-  const data = parser.inputs.filter((input) => !input.startsWith('^'));
   const features: ExampleFeatureSpec[] = [];
   const placeholders: GraphNode[] = [];
-  for (let i = 0; i < nDense; i++) {
-    const key = constantInput(data[2 + nSparse + i], byName, VALUE_PRESERVING);
-    if (!key || !Array.isArray(key.values) || key.values.length !== 1) return `a dense key that is not a constant (at ${parser.name})`;
-    const fallback = constantInput(data[2 + nSparse + nDense + i], byName, VALUE_PRESERVING);
+  for (const [i, key] of dense.keys.entries()) {
+    if (!key) return `a dense key that is not a constant (at ${parser.name})`;
+    const fallback = constantInput(dense.defaults[i], byName, VALUE_PRESERVING);
     const name = `${parser.name}/dense_${i}`;
     const dtype = dtypeOf(types[i] ?? 'DT_FLOAT');
     features.push({
-      key: new TextDecoder().decode(key.values[0]),
+      key: new TextDecoder().decode(key),
       dtype,
       shape: shapes[i] ?? [],
       defaultValue: fallback && fallback.values.length > 0 ? fallback : null,
