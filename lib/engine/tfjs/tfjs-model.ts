@@ -220,7 +220,7 @@ function graphSignatures(model: GraphModel, artifacts: tf.io.ModelArtifacts): Si
 
 /**
  * `userDefinedMetadata.lambdaServing.signatures`: the SignatureMap as imported, written by
- * `lambda-serving convert` (lib/cli/convert.ts), typed arrays as `{ "@typedArray", "base64" }`.
+ * `lambda-serving convert` (write-artifacts.ts), typed arrays as `{ "@typedArray", "base64" }`.
  */
 function lambdaServingSignatures(artifacts: tf.io.ModelArtifacts): SignatureMap | undefined {
   const metadata = artifacts.userDefinedMetadata as { lambdaServing?: { signatures?: unknown } } | undefined;
