@@ -8,6 +8,7 @@
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { convertModel, parseConvertFlags } from '../lib/cli/convert.ts';
+import { FailedPreconditionError } from '../lib/errors.ts';
 import { detectModelFolder, type ModelFolder } from '../lib/importers/model-folder.ts';
 
 export interface StagedVersion {
@@ -43,11 +44,28 @@ export async function stageModel(src: string, dst: string, options: { convert?: 
       continue;
     }
     try {
-      await convertModel(parseConvertFlags([`--input_format=${INPUT_FORMAT[folder.kind](folder)}`, from, to]));
+      await convertVersion(INPUT_FORMAT[folder.kind](folder), from, to);
     } catch (error) {
       throw new Error(`Cannot convert ${from} (${folder.kind.replace('_', ' ')}) for packaging: ${(error as Error).message}`, { cause: error });
     }
     staged.push({ version: entry.name, kind: folder.kind, converted: true });
   }
   return staged;
+}
+
+/**
+ * Converts one version. A Keras model tfjs-layers cannot build becomes a graph model instead, as
+ * serving it unconverted would fall back to (engine/load-model.ts).
+ */
+async function convertVersion(inputFormat: string, from: string, to: string): Promise<void> {
+  try {
+    await convertModel(parseConvertFlags([`--input_format=${inputFormat}`, from, to]));
+  } catch (error) {
+    if (!inputFormat.startsWith('keras') || !(error instanceof FailedPreconditionError)) throw error;
+    try {
+      await convertModel(parseConvertFlags([`--input_format=${inputFormat}`, '--output_format=tfjs_graph_model', from, to]));
+    } catch (graphError) {
+      throw new FailedPreconditionError(`${error.message}; nor as a TensorFlow graph: ${(graphError as Error).message}`);
+    }
+  }
 }

@@ -10,6 +10,7 @@ import { loadImportedGraph } from './tfjs/load-graph.ts';
 import { importFrozenGraph, readFrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
 import { detectModelFolder } from '../importers/model-folder.ts';
+import { FailedPreconditionError } from '../errors.ts';
 
 /**
  * Loads the model in `versionDir` (a `models/<name>/<version>/` folder). The Keras and TFLite
@@ -36,9 +37,32 @@ export async function loadModel(versionDir: string): Promise<LoadedModel> {
       const { importTfliteFile } = await import('../importers/tflite/index.ts');
       return loadImportedGraph(await importTfliteFile(folder.file), `TFLite model ${folder.file}`);
     }
-    case 'keras': {
-      const [{ readKerasFolder }, { loadKerasModel }] = await Promise.all([import('../importers/keras/folder.ts'), import('./tfjs/load-keras.ts')]);
-      return loadKerasModel(await readKerasFolder(folder), `Keras model ${folder.file}`);
+    case 'keras':
+      return loadKeras(folder);
+  }
+}
+
+/**
+ * Keras models load as tfjs-layers models; one tfjs-layers cannot build (a layer class or option
+ * it lacks, e.g. tf.keras's default GRU reset_after=True) is mapped onto TensorFlow ops instead.
+ * Both give the same signature, so clients cannot tell which path serves them.
+ */
+async function loadKeras(folder: { file: string; architectureFile?: string }): Promise<LoadedModel> {
+  const [{ readKerasFolder }, { loadKerasModel }] = await Promise.all([import('../importers/keras/folder.ts'), import('./tfjs/load-keras.ts')]);
+  const what = `Keras model ${folder.file}`;
+  const model = await readKerasFolder(folder);
+  try {
+    return await loadKerasModel(model, what);
+  } catch (layersError) {
+    if (!(layersError instanceof FailedPreconditionError)) throw layersError;
+    const { kerasToGraph } = await import('../importers/keras/graph-mapper.ts');
+    try {
+      const loaded = await loadImportedGraph(kerasToGraph(model, what), what);
+      console.log(`lambda-serving: ${what}: tfjs-layers cannot build it (${layersError.message}); serving it as a TensorFlow graph`);
+      return loaded;
+    } catch (graphError) {
+      if (!(graphError instanceof FailedPreconditionError)) throw graphError;
+      throw new FailedPreconditionError(`${layersError.message}; nor as a TensorFlow graph: ${graphError.message}`);
     }
   }
 }
