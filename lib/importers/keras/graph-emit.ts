@@ -9,6 +9,12 @@ import type { AttrValue } from '../graph.ts';
 
 export type Dim = number | null;
 
+/** A Keras mask: a DT_BOOL [batch, steps] tensor, true at the steps kept. */
+export interface StepMask {
+  ref: string;
+  steps: Dim;
+}
+
 /** A value flowing between layers: the graph reference producing it and what is known of it. */
 export interface Sym {
   ref: string;
@@ -16,6 +22,8 @@ export interface Sym {
   dtype: DType;
   /** Carries a Keras mask (Embedding(mask_zero=True), Masking): only mask-aware layers care. */
   masked?: boolean;
+  /** The mask itself, where it is known as a tensor (what recurrent layers read). */
+  mask?: StepMask;
 }
 
 /** What an emitter sees of one call of one layer. */

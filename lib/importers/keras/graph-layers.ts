@@ -36,6 +36,7 @@ import {
   unary,
   windowOut,
 } from './graph-emit.ts';
+import { recurrent } from './graph-rnn.ts';
 
 // --- layers --------------------------------------------------------------------------------------
 
@@ -379,7 +380,10 @@ const embedding: Emitter = (c) => {
   let ids = x.ref;
   if (x.dtype !== 'DT_INT32') ids = c.op('Cast', [ids], { SrcT: { kind: 'type', value: x.dtype }, DstT: I32, Truncate: bool(false) });
   const ref = c.op('GatherV2', [c.constant('embeddings', table), ids, int32s(c, 'axis', [0], [])], { Tparams: T, Tindices: I32, Taxis: I32, batch_dims: int(0) });
-  return { ref, shape: [...x.shape, table.shape[1]], dtype: 'DT_FLOAT', masked: c.config.mask_zero === true };
+  const y: Sym = { ref, shape: [...x.shape, table.shape[1]], dtype: 'DT_FLOAT', masked: c.config.mask_zero === true };
+  // The mask recurrent layers read (pruned when none does): ids ≠ 0.
+  if (y.masked && x.shape.length === 2) y.mask = { ref: c.op('NotEqual', [ids, int32s(c, 'zero', [0], [])], { T: I32 }), steps: x.shape[1] };
+  return y;
 };
 
 const masking: Emitter = (c) => {
@@ -388,7 +392,10 @@ const masking: Emitter = (c) => {
   const differs = c.op('NotEqual', [x.ref, scalar(c, 'mask_value', Number(c.config.mask_value ?? 0))], { T });
   const any = c.op('Any', [differs, int32s(c, 'axis', [-1])], { Tidx: I32, keep_dims: bool(true) });
   const keep = c.op('Cast', [any], { SrcT: { kind: 'type', value: 'DT_BOOL' }, DstT: T, Truncate: bool(false) });
-  return { ...x, ref: binary(c, 'Mul', x.ref, keep), masked: true };
+  const y: Sym = { ...x, ref: binary(c, 'Mul', x.ref, keep), masked: true, mask: undefined };
+  // The mask recurrent layers read (pruned when none does): [batch, steps].
+  if (x.shape.length === 3) y.mask = { ref: c.op('Any', [differs, int32s(c, 'axis', [-1])], { Tidx: I32, keep_dims: bool(false) }), steps: x.shape[1] };
+  return y;
 };
 
 const activationLayer: Emitter = (c) => activate(c, only(c), c.config.activation);
@@ -441,6 +448,9 @@ export const EMITTERS: Record<string, Emitter> = {
   Rescaling: rescaling,
   Embedding: embedding,
   Masking: masking,
+  SimpleRNN: recurrent('SimpleRNN'),
+  LSTM: recurrent('LSTM'),
+  GRU: recurrent('GRU'),
   // Identity at inference.
   Dropout: identity,
   SpatialDropout1D: identity,
