@@ -4,3 +4,5 @@ export * from './signature.ts';
 export type { LoadedModel, ModelLoader } from './model.ts';
 export { loadModel } from './load-model.ts';
 export { initBackend, BACKEND_ENV, WASM_PATH_ENV, type BackendName } from './backend.ts';
+export { loadImportedGraph } from './tfjs/load-graph.ts';
+export { loadKerasModel } from './tfjs/load-keras.ts';
