@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, Sequential } from '@tensorflow/tfjs-layers';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.ts';
 import type { KerasModel, KerasObject } from '../../importers/keras/types.ts';
+import { initBackend } from '../backend.ts';
 import type { LoadedModel } from '../model.ts';
 import type { HostTensor } from '../tensor.ts';
 import { concatenate } from './file-io.ts';
@@ -44,6 +45,7 @@ export function kerasToLayersArtifacts(model: KerasModel, what = 'Keras model'):
 
 /** Loads `model` as a TF.js LayersModel; `what` names it in errors. */
 export async function loadKerasModel(model: KerasModel, what: string): Promise<LoadedModel> {
+  await initBackend(); // once per process; a no-op after loadModel or an explicit initBackend
   const artifacts = kerasToLayersArtifacts(model, what);
   let layers;
   try {
