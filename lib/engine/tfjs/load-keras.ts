@@ -55,7 +55,23 @@ export async function loadKerasModel(model: KerasModel, what: string): Promise<L
   }
   // A loaded Sequential names its inputs and outputs only once built.
   if (layers instanceof Sequential && layers.inputNames.length === 0) layers.build();
+  // tfjs-layers names every output after its layer, so a layer's several outputs (Bidirectional
+  // with return_state or merge_mode=None, say) would share one name and all but one be lost. Keras
+  // (Functional._set_output_names) and the graph path name them <layer>, <layer>_1, …; outputNames
+  // only serves training otherwise, and TfjsLayersModel reads outputs by it.
+  layers.outputNames = uniqueNames(layers.outputNames);
   return new TfjsLayersModel(layers, layersSignatures(layers));
+}
+
+/** Repeated names get `_1`, `_2`… as Keras numbers them. */
+function uniqueNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((name) => {
+    let candidate = name;
+    for (let n = 1; seen.has(candidate); n++) candidate = `${name}_${n}`;
+    seen.add(candidate);
+    return candidate;
+  });
 }
 
 /** Float weights travel as float32, integer ones as int32 (TF.js has nothing wider). */
@@ -126,6 +142,11 @@ function assertKnownLayers(modelConfig: KerasObject, what: string): void {
     const name = String(layer.config?.name ?? layer.name ?? '?');
     if (!registered(layer.class_name)) missing.set(layer.class_name, [...(missing.get(layer.class_name) ?? []), name]);
     const config = layer.config ?? {};
+    // tfjs-layers' Bidirectional derives its backward layer from `layer`, ignoring a given one
+    // (whose weights it then loads into the derived layer if their names happen to match).
+    if (layer.class_name === 'Bidirectional' && config.backward_layer) {
+      throw new FailedPreconditionError(`${what}: layer ${name} (Bidirectional) has a backward_layer of its own, which TF.js ignores`);
+    }
     for (const { classes, option, neutral } of UNSUPPORTED_OPTIONS) {
       if (classes.test(layer.class_name) && config[option] !== undefined && config[option] !== neutral) {
         throw new FailedPreconditionError(`${what}: layer ${name} (${layer.class_name}) sets ${option}=${JSON.stringify(config[option])}, which TF.js does not implement`);
@@ -137,9 +158,31 @@ function assertKnownLayers(modelConfig: KerasObject, what: string): void {
     if (Array.isArray(config.layers)) (config.layers as KerasObject[]).forEach(visit);
   };
   visit(modelConfig);
+  assertBidirectionalMasks(modelConfig, what);
   if (!missing.size) return;
   const listed = [...missing].map(([className, names]) => `${className} (layer${names.length > 1 ? 's' : ''} ${names.join(', ')})`);
   throw new FailedPreconditionError(
     `${what} uses Keras layer class${missing.size > 1 ? 'es' : ''} TF.js does not have: ${listed.join('; ')}`,
   );
+}
+
+/**
+ * tf.keras 2 and Keras 3 make a Bidirectional's returned sequences zeros at masked steps
+ * (force_zero_output_for_mask); tfjs-layers repeats the previous output there. Refused when the
+ * model has a mask source (Embedding mask_zero=True, Masking) and such a Bidirectional; the graph
+ * path serves it.
+ */
+function assertBidirectionalMasks(modelConfig: KerasObject, what: string): void {
+  const layers: KerasObject[] = [];
+  const collect = (layer: KerasObject): void => {
+    layers.push(layer);
+    if (Array.isArray(layer.config?.layers)) (layer.config.layers as KerasObject[]).forEach(collect);
+  };
+  collect(modelConfig);
+  const masked = layers.some((layer) => layer.class_name === 'Masking' || (layer.class_name === 'Embedding' && layer.config.mask_zero === true));
+  const sequences = layers.find((layer) => layer.class_name === 'Bidirectional' && (layer.config.layer as KerasObject | undefined)?.config?.return_sequences === true);
+  if (masked && sequences) {
+    const name = String(sequences.config.name ?? sequences.name ?? '?');
+    throw new FailedPreconditionError(`${what}: layer ${name} (Bidirectional) returns sequences in a model with masking, whose masked steps Keras makes zeros and TF.js does not`);
+  }
 }

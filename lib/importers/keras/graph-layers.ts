@@ -37,6 +37,7 @@ import {
   windowOut,
 } from './graph-emit.ts';
 import { recurrent } from './graph-rnn.ts';
+import { bidirectional, timeDistributed } from './graph-wrappers.ts';
 
 // --- layers --------------------------------------------------------------------------------------
 
@@ -451,6 +452,9 @@ export const EMITTERS: Record<string, Emitter> = {
   SimpleRNN: recurrent('SimpleRNN'),
   LSTM: recurrent('LSTM'),
   GRU: recurrent('GRU'),
+  Bidirectional: bidirectional,
+  // Looked up when called, so every layer above (and the table's own entries) can be wrapped.
+  TimeDistributed: timeDistributed((className) => (Object.hasOwn(EMITTERS, className) ? EMITTERS[className] : undefined)),
   // Identity at inference.
   Dropout: identity,
   SpatialDropout1D: identity,

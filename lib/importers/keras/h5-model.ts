@@ -91,7 +91,8 @@ function readLayerWeights(root: Group, modelConfig: KerasObject, what: string): 
  * Stored names carry history the rebuilt model does not: Keras 2.0.x wrote `conv2d_1_1/kernel:0`
  * (a TF variable scope uniquified once more), TF ≥ 2.2 writes RNN cells as `lstm/lstm_cell/kernel:0`.
  * Weights of a nested model belong to its inner layers (`dense_1/kernel`); wrappers
- * (Bidirectional, TimeDistributed) keep their inner path after their own name.
+ * (Bidirectional, TimeDistributed) keep their inner path after their own name, less any RNN cell
+ * scope (`bidirectional/forward_lstm/kernel`, the name tfjs-layers gives the variable).
  */
 export function kerasWeightName(layer: LayerInfo, stored: string): string {
   const tokens = stored.replace(/:\d+$/, '').split('/');
@@ -104,7 +105,11 @@ export function kerasWeightName(layer: LayerInfo, stored: string): string {
     return tokens.join('/');
   }
   if (layer.wrapper && tokens.length > 2) {
-    return [layer.name, ...tokens.slice(matchName(tokens[0], new Set([layer.name])) ? 1 : 0)].join('/');
+    const inner = tokens.slice(matchName(tokens[0], new Set([layer.name])) ? 1 : 0);
+    // The cell scope TF ≥ 2.2 adds inside (`bidirectional/forward_lstm/lstm_cell_1/kernel:0`) is
+    // numbered by creation order across the model: dropped, as for an unwrapped RNN.
+    if (inner.length >= 2 && /_cell(_\d+)?$/.test(inner[inner.length - 2])) inner.splice(inner.length - 2, 1);
+    return [layer.name, ...inner].join('/');
   }
   return `${layer.name}/${last}`;
 }

@@ -406,15 +406,15 @@ describe('hand-written Keras models as TensorFlow graphs', () => {
     expect(Array.from(keras205.bilinear.values as Float32Array).slice(0, 4)).toEqual([1, 1.5, 2, 2]);
   });
 
-  it('refuses Bidirectional, Lambda and other unmapped layers at import, naming classes and layers', () => {
+  it('refuses ConvLSTM1D, Lambda and other unmapped layers at import, naming classes and layers', () => {
     const model = kerasModel(functional('m', [
       input('x', [5, 3]),
-      layer('Bidirectional', 'bidirectional_1', { layer: { class_name: 'LSTM', config: { units: 4 } } }, ['x']),
-      layer('Lambda', 'lambda_1', { function: 'opaque' }, ['bidirectional_1']),
+      layer('ConvLSTM1D', 'conv_lstm1d_1', { filters: 4 }, ['x']),
+      layer('Lambda', 'lambda_1', { function: 'opaque' }, ['conv_lstm1d_1']),
       layer('Lambda', 'lambda_2', { function: 'opaque' }, ['lambda_1']),
     ], ['x'], ['lambda_2']), []);
     expect(() => kerasToGraph(model, 'recurrent.h5')).toThrow(FailedPreconditionError);
-    expect(() => kerasToGraph(model, 'recurrent.h5')).toThrow('recurrent.h5 cannot be converted to a TensorFlow graph: no mapping for Keras layer classes Bidirectional (layer bidirectional_1); Lambda (layers lambda_1, lambda_2)');
+    expect(() => kerasToGraph(model, 'recurrent.h5')).toThrow('recurrent.h5 cannot be converted to a TensorFlow graph: no mapping for Keras layer classes ConvLSTM1D (layer conv_lstm1d_1); Lambda (layers lambda_1, lambda_2)');
   });
 
   it('refuses layer options it does not map, naming the layer', () => {
