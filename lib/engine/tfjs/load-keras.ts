@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, Sequential } from '@tensorflow/tfjs-layers';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.ts';
+import { uniqueOutputNames } from '../../importers/keras/output-names.ts';
 import type { KerasModel, KerasObject } from '../../importers/keras/types.ts';
 import { initBackend } from '../backend.ts';
 import type { LoadedModel } from '../model.ts';
@@ -55,23 +56,11 @@ export async function loadKerasModel(model: KerasModel, what: string): Promise<L
   }
   // A loaded Sequential names its inputs and outputs only once built.
   if (layers instanceof Sequential && layers.inputNames.length === 0) layers.build();
-  // tfjs-layers names every output after its layer, so a layer's several outputs (Bidirectional
-  // with return_state or merge_mode=None, say) would share one name and all but one be lost. Keras
-  // (Functional._set_output_names) and the graph path name them <layer>, <layer>_1, …; outputNames
-  // only serves training otherwise, and TfjsLayersModel reads outputs by it.
-  layers.outputNames = uniqueNames(layers.outputNames);
+  // tfjs-layers names every output after its layer, so a layer's several outputs would share one
+  // name and all but one be lost; outputNames only serves training otherwise, and TfjsLayersModel
+  // reads outputs by it.
+  layers.outputNames = uniqueOutputNames(layers.outputNames);
   return new TfjsLayersModel(layers, layersSignatures(layers));
-}
-
-/** Repeated names get `_1`, `_2`… as Keras numbers them. */
-function uniqueNames(names: string[]): string[] {
-  const seen = new Set<string>();
-  return names.map((name) => {
-    let candidate = name;
-    for (let n = 1; seen.has(candidate); n++) candidate = `${name}_${n}`;
-    seen.add(candidate);
-    return candidate;
-  });
 }
 
 /** Float weights travel as float32, integer ones as int32 (TF.js has nothing wider). */

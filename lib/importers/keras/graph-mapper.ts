@@ -15,6 +15,7 @@ import { CONTAINER_CLASSES, layerName, layersOf } from './config.ts';
 import type { LayerCall, Sym } from './graph-emit.ts';
 import { EMITTERS } from './graph-layers.ts';
 import type { KerasModel, KerasObject } from './types.ts';
+import { uniqueOutputNames } from './output-names.ts';
 
 /** `[layer, node index, tensor index]` as inbound nodes, input_layers and output_layers name tensors. */
 type TensorRef = [string, number, number];
@@ -26,7 +27,7 @@ export function kerasToGraph(model: KerasModel, what: string): Graph {
   const top = model.modelConfig;
   const inputs = topInputs(top, what).map(({ name, config }) => mapper.placeholder(name, config));
   const outputs = mapper.callModel(top, inputs.map((input) => input.sym), layerName(top));
-  const outputNames = unique(topOutputNames(top));
+  const outputNames = uniqueOutputNames(topOutputNames(top));
   const spec = (sym: Sym, name: string): TensorSpec => ({ tensorName: mapper.outputTensor(sym, name), dtype: sym.dtype, shape: sym.shape.map((d) => d ?? -1) });
   const inputSpecs = Object.fromEntries(inputs.map(({ name, sym }) => {
     const shape = sym.shape.map((d) => d ?? -1);
@@ -101,17 +102,6 @@ function refs(value: unknown, what: string, field: string): TensorRef[] {
   if (isRef(value)) return [value];
   if (Array.isArray(value) && value.every(isRef)) return value;
   throw new FailedPreconditionError(`${what}: ${field} is not a list of [layer, node, tensor]: ${JSON.stringify(value).slice(0, 200)}`);
-}
-
-/** Duplicate output names (one layer's several outputs) get `_1`, `_2`… */
-function unique(names: string[]): string[] {
-  const seen = new Set<string>();
-  return names.map((name) => {
-    let candidate = name;
-    for (let n = 1; seen.has(candidate); n++) candidate = `${name}_${n}`;
-    seen.add(candidate);
-    return candidate;
-  });
 }
 
 class Mapper {

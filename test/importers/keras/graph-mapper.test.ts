@@ -10,37 +10,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../lib/engine/backend.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
 import type { HostTensor, TensorMap } from '../../../lib/engine/tensor.ts';
-import { loadImportedGraph } from '../../../lib/engine/tfjs/load-graph.ts';
-import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
 import { FailedPreconditionError } from '../../../lib/errors.ts';
 import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
 import { importKerasBytes, importKerasFile, type KerasModel, type KerasObject, type KerasWeight } from '../../../lib/importers/keras/index.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { readKeras2File, type Keras2File } from './h5-files.ts';
-import { catFace, CNN2D, maxAbsDiff, MINI_XCEPTION, pseudoRandom } from './keras-support.ts';
+import { catFace, CNN2D, KerasLoaders, maxAbsDiff, MINI_XCEPTION, pseudoRandom } from './keras-support.ts';
 import { fromKeras2, kerasV3Bytes } from './keras-v3-writer.ts';
 
-const loaded: LoadedModel[] = [];
+const loaders = new KerasLoaders();
+const { graph: graphModel, layers: layersModel } = loaders;
 
 beforeAll(async () => {
   await initBackend(process.env.LAMBDA_SERVING_BACKEND ?? 'wasm', () => {});
 });
 
 afterAll(() => {
-  for (const model of loaded) model.dispose();
+  loaders.dispose();
 });
-
-async function graphModel(model: KerasModel, what: string): Promise<LoadedModel> {
-  const served = await loadImportedGraph(kerasToGraph(model, what), what);
-  loaded.push(served);
-  return served;
-}
-
-async function layersModel(model: KerasModel, what: string): Promise<LoadedModel> {
-  const served = await loadKerasModel(model, what);
-  loaded.push(served);
-  return served;
-}
 
 const floats = (shape: number[], values: ArrayLike<number>): HostTensor => ({ dtype: 'DT_FLOAT', shape, values: Float32Array.from(values) });
 

@@ -12,16 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../lib/engine/backend.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
 import type { HostTensor, TensorMap } from '../../../lib/engine/tensor.ts';
-import { loadImportedGraph } from '../../../lib/engine/tfjs/load-graph.ts';
 import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
 import { FailedPreconditionError } from '../../../lib/errors.ts';
 import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
 import { importKerasBytes, type KerasModel } from '../../../lib/importers/keras/index.ts';
 import * as nn from '../../support/reference-nn.ts';
 import type { Keras2File } from './h5-files.ts';
-import { maxAbsDiff, pseudoRandom, refused } from './keras-support.ts';
+import { KerasLoaders, maxAbsDiff, pseudoRandom, refused, runOutputs } from './keras-support.ts';
 import { initializer, kerasV3Bytes } from './keras-v3-writer.ts';
-import { base, dense, embeddingLayer, inputLayer, type Json, kerasH5, layer, rnnCommon, sequential, type Style, Weights } from './keras2-writer.ts';
+import { base, dense, embeddingLayer, inputLayer, type Json, importH5, layer, rnnCommon, sequential, Weights } from './keras2-writer.ts';
 
 const TOLERANCE = 1e-5;
 
@@ -128,36 +127,16 @@ const floats = (shape: number[], values: ArrayLike<number>): HostTensor => ({ dt
 // ------------------------------------------------------------------ tests
 
 describe('Keras recurrent layers as TensorFlow graphs', () => {
-  const loaded: LoadedModel[] = [];
+  const loaders = new KerasLoaders();
+  const { graph: graphModel, layers: layersModel } = loaders;
 
   beforeAll(async () => {
     await initBackend(process.env.LAMBDA_SERVING_BACKEND ?? 'wasm', () => {});
   });
 
   afterAll(() => {
-    for (const model of loaded) model.dispose();
+    loaders.dispose();
   });
-
-  async function imported(file: Keras2File, style: Style, what: string): Promise<KerasModel> {
-    return importKerasBytes(await kerasH5(file, style), what);
-  }
-
-  async function graphModel(model: KerasModel, what: string): Promise<LoadedModel> {
-    const served = await loadImportedGraph(kerasToGraph(model, what), what);
-    loaded.push(served);
-    return served;
-  }
-
-  async function layersModel(model: KerasModel, what: string): Promise<LoadedModel> {
-    const served = await loadKerasModel(model, what);
-    loaded.push(served);
-    return served;
-  }
-
-  /** Runs serving_default; returns its outputs in signature order. */
-  async function run(model: LoadedModel, feed: TensorMap): Promise<HostTensor[]> {
-    return Object.values(await model.run('serving_default', feed));
-  }
 
   /** The largest difference of `served` from `expected` (shapes must agree). */
   function diff(served: HostTensor, expected: nn.Tensor | HostTensor): number {
@@ -171,7 +150,7 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
     const [graph, layers] = [await graphModel(model, `${what} (graph)`), await layersModel(model, `${what} (layers)`)];
     const spec = (served: LoadedModel) => Object.entries(served.signatures.serving_default.outputs).map(([alias, s]) => [alias, s.dtype, s.shape]);
     expect(spec(graph)).toEqual(spec(layers));
-    const [a, b] = [await run(graph, feed), await run(layers, feed)];
+    const [a, b] = [await runOutputs(graph, feed), await runOutputs(layers, feed)];
     const max = Math.max(...a.map((t, i) => diff(t, b[i])));
     expect(max).toBeLessThan(TOLERANCE);
     return max;
@@ -188,7 +167,7 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
     const feed = { embedding_input: floats([2, 7], ids) };
 
     it('reads the RNN weights by layer name and answers as the reference', async () => {
-      const model = await imported(w.file(config), 'tf.keras', 'embedding-lstm.h5');
+      const model = await importH5(w.file(config), 'tf.keras', 'embedding-lstm.h5');
       expect(model.weights.map((x) => x.name)).toEqual(['embedding/embeddings', 'lstm/kernel', 'lstm/recurrent_kernel', 'lstm/bias', 'dense/kernel', 'dense/bias']);
       const graph = kerasToGraph(model, 'embedding-lstm.h5');
       expect(graph.signatures.serving_default.outputs).toEqual({ dense: { tensorName: 'dense:0', dtype: 'DT_FLOAT', shape: [-1, 3] } });
@@ -196,12 +175,12 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
       expect(graph.nodes.filter((n) => n.op === 'MatMul' && n.name.startsWith('lstm/')).length).toBe(2 + 2 * 6);
       const served = await graphModel(model, 'embedding-lstm.h5');
       const h = nn.lstm(nn.embedding(nn.tensor([2, 7], ids), table), p.kernel, p.recurrentKernel, p.bias, { recurrentActivation: nn.sigmoidOf });
-      const [out] = await run(served, feed);
+      const [out] = await runOutputs(served, feed);
       expect(diff(out, nn.softmax(nn.dense(h, denseKernel, denseBias)))).toBeLessThan(TOLERANCE);
     });
 
     it('answers as the tfjs-layers path', async () => {
-      await expectAsLayersPath(await imported(w.file(config), 'tf.keras', 'embedding-lstm.h5'), 'embedding-lstm.h5', feed);
+      await expectAsLayersPath(await importH5(w.file(config), 'tf.keras', 'embedding-lstm.h5'), 'embedding-lstm.h5', feed);
     });
   });
 
@@ -214,12 +193,12 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
     const config = sequential('sequential', [inputLayer('gru_input', [null, 6, 3]), rnn('GRU', 'gru', 5, { returnSequences: true }), rnn('GRU', 'gru_1', 4), dense('dense', 2)]);
 
     it('answers as the reference (tfjs-layers refuses reset_after=True)', async () => {
-      const model = await imported(w.file(config), 'tf.keras', 'gru-reset-after.h5');
+      const model = await importH5(w.file(config), 'tf.keras', 'gru-reset-after.h5');
       expect(model.weights.find((x) => x.name === 'gru/bias')?.tensor.shape).toEqual([2, 15]);
       const served = await graphModel(model, 'gru-reset-after.h5');
       expect(Object.keys(served.signatures.serving_default.inputs)).toEqual(['gru_input']);
       const x = pseudoRandom(2 * 6 * 3, 9).map((v) => v * 2);
-      const [out] = await run(served, { gru_input: floats([2, 6, 3], x) });
+      const [out] = await runOutputs(served, { gru_input: floats([2, 6, 3], x) });
       let h = nn.gru(nn.tensor([2, 6, 3], x), p1.kernel, p1.recurrentKernel, p1.bias, { recurrentActivation: nn.sigmoidOf, resetAfter: true, returnSequences: true });
       h = nn.gru(h, p2.kernel, p2.recurrentKernel, p2.bias, { recurrentActivation: nn.sigmoidOf, resetAfter: true });
       expect(diff(out, nn.dense(h, dk, db))).toBeLessThan(TOLERANCE);
@@ -250,17 +229,17 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
     const feed = { gru_1_input: floats([2, 6, 3], x) };
 
     it('answers as the reference, Keras 2 hard_sigmoid gates clipping', async () => {
-      const model = await imported(w.file(config, '2.2.4'), 'keras-2.2', 'gru-keras22.h5');
+      const model = await importH5(w.file(config, '2.2.4'), 'keras-2.2', 'gru-keras22.h5');
       expect(model.weights.map((x) => x.name).slice(0, 3)).toEqual(['gru_1/kernel', 'gru_1/recurrent_kernel', 'gru_1/bias']);
       const served = await graphModel(model, 'gru-keras22.h5');
-      const [out] = await run(served, feed);
+      const [out] = await runOutputs(served, feed);
       const options = { recurrentActivation: nn.hardSigmoidOf, resetAfter: false };
       const h = nn.gru(nn.gru(nn.tensor([2, 6, 3], x), p1.kernel, p1.recurrentKernel, p1.bias, { ...options, returnSequences: true }), p2.kernel, p2.recurrentKernel, p2.bias, options);
       expect(diff(out, nn.dense(h, dk, db))).toBeLessThan(TOLERANCE);
     });
 
     it('answers as the tfjs-layers path', async () => {
-      await expectAsLayersPath(await imported(w.file(config, '2.2.4'), 'keras-2.2', 'gru-keras22.h5'), 'gru-keras22.h5', feed);
+      await expectAsLayersPath(await importH5(w.file(config, '2.2.4'), 'keras-2.2', 'gru-keras22.h5'), 'gru-keras22.h5', feed);
     });
   });
 
@@ -277,8 +256,8 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
     const feed = { simple_rnn_input: floats([2, 5, 4], x) };
 
     it('walks the steps backwards and returns them in that order, as the reference', async () => {
-      const served = await graphModel(await imported(w.file(config), 'tf.keras', 'simple-rnn.h5'), 'simple-rnn.h5');
-      const [out] = await run(served, feed);
+      const served = await graphModel(await importH5(w.file(config), 'tf.keras', 'simple-rnn.h5'), 'simple-rnn.h5');
+      const [out] = await runOutputs(served, feed);
       const first = simpleRnn(nn.tensor([2, 5, 4], x), p1.kernel, p1.recurrentKernel, p1.bias, { activation: Math.tanh, goBackwards: true, returnSequences: true });
       const expected = simpleRnn(first, p2.kernel, p2.recurrentKernel, p2.bias, { activation: (v) => Math.max(v, 0), returnSequences: true });
       expect(expected.data.some((v) => v === 0)).toBe(true); // relu's zero side is exercised
@@ -286,7 +265,7 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
     });
 
     it('answers as the tfjs-layers path', async () => {
-      await expectAsLayersPath(await imported(w.file(config), 'tf.keras', 'simple-rnn.h5'), 'simple-rnn.h5', feed);
+      await expectAsLayersPath(await importH5(w.file(config), 'tf.keras', 'simple-rnn.h5'), 'simple-rnn.h5', feed);
     });
   });
 
@@ -311,11 +290,11 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
         ['tokens'],
         [['dense', 0, 0]],
       );
-      const served = await graphModel(await imported(w.file(config), 'tf.keras', 'masked-gru.h5'), 'masked-gru.h5');
+      const served = await graphModel(await importH5(w.file(config), 'tf.keras', 'masked-gru.h5'), 'masked-gru.h5');
       expect(served.signatures.serving_default.inputs.tokens).toMatchObject({ dtype: 'DT_INT32', shape: [-1, 6] });
       // Zeros inside and at both ends of a sequence.
       const ids = [3, 0, 7, 11, 0, 0, 0, 5, 9, 1, 2, 0];
-      const [out] = await run(served, { tokens: { dtype: 'DT_INT32', shape: [2, 6], values: Int32Array.from(ids) } });
+      const [out] = await runOutputs(served, { tokens: { dtype: 'DT_INT32', shape: [2, 6], values: Int32Array.from(ids) } });
       const reference = (mask?: boolean[]) => {
         const sequence = nn.gru(nn.embedding(nn.tensor([2, 6], ids), table), g.kernel, g.recurrentKernel, g.bias, { recurrentActivation: nn.sigmoidOf, resetAfter: true, returnSequences: true, mask });
         const h = nn.lstm(reverseSteps(sequence), l.kernel, l.recurrentKernel, l.bias, { recurrentActivation: nn.sigmoidOf, mask: mask && reverseMask(mask, 6) });
@@ -334,8 +313,8 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
         rnn('LSTM', 'lstm', 3, { returnSequences: true }),
       ]);
       const x = [0, 0, 1, 2, 0, 0, 0.5, -1, 0, 0, /* */ 3, 0, 0, 0, 0, 0.25, -2, 1, 0, 0];
-      const model = await imported(w.file(config), 'tf.keras', 'masking-lstm.h5');
-      const [out] = await run(await graphModel(model, 'masking-lstm.h5'), { masking_input: floats([2, 5, 2], x) });
+      const model = await importH5(w.file(config), 'tf.keras', 'masking-lstm.h5');
+      const [out] = await runOutputs(await graphModel(model, 'masking-lstm.h5'), { masking_input: floats([2, 5, 2], x) });
       const mask = Array.from({ length: 10 }, (_, i) => x[2 * i] !== 0 || x[2 * i + 1] !== 0);
       const expected = nn.lstm(nn.tensor([2, 5, 2], x), p.kernel, p.recurrentKernel, p.bias, { recurrentActivation: nn.sigmoidOf, returnSequences: true, mask });
       expect(diff(out, expected)).toBeLessThan(TOLERANCE);
@@ -363,12 +342,12 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
       ['a', 'b'],
       [['second', 0, 0], ['first', 0, 1]],
     );
-    const model = await imported(w.file(config), 'tf.keras', 'seq2seq.h5');
+    const model = await importH5(w.file(config), 'tf.keras', 'seq2seq.h5');
     const served = await graphModel(model, 'seq2seq.h5');
     expect(Object.keys(served.signatures.serving_default.outputs)).toEqual(['second', 'first']);
     const a = pseudoRandom(2 * 3 * 3, 31);
     const b = pseudoRandom(2 * 4 * 3, 32);
-    const [sequence, state] = await run(served, { a: floats([2, 3, 3], a), b: floats([2, 4, 3], b) });
+    const [sequence, state] = await runOutputs(served, { a: floats([2, 3, 3], a), b: floats([2, 4, 3], b) });
     const joined = nn.concat([nn.tensor([2, 3, 3], a), nn.tensor([2, 4, 3], b)], 1);
     const options = { recurrentActivation: nn.sigmoidOf };
     const whole = nn.lstm(joined, p.kernel, p.recurrentKernel, p.bias, { ...options, returnSequences: true });
@@ -405,7 +384,7 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
     expect(model.weights.map((x) => x.name)).toEqual(['gru/kernel', 'gru/recurrent_kernel', 'gru/bias']);
     const served = await graphModel(model, 'gru.keras');
     const x = pseudoRandom(2 * 5 * 3, 41).map((v) => v * 4);
-    const [out] = await run(served, { [Object.keys(served.signatures.serving_default.inputs)[0]]: floats([2, 5, 3], x) });
+    const [out] = await runOutputs(served, { [Object.keys(served.signatures.serving_default.inputs)[0]]: floats([2, 5, 3], x) });
     const hardSigmoid3 = (v: number) => Math.min(Math.max(v + 3, 0), 6) / 6;
     expect(diff(out, nn.gru(nn.tensor([2, 5, 3], x), p.kernel, p.recurrentKernel, p.bias, { recurrentActivation: hardSigmoid3, resetAfter: true }))).toBeLessThan(TOLERANCE);
     const keras2Gates = nn.gru(nn.tensor([2, 5, 3], x), p.kernel, p.recurrentKernel, p.bias, { recurrentActivation: nn.hardSigmoidOf, resetAfter: true });
@@ -419,7 +398,7 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
       return w.file(sequential('sequential', [inputLayer('lstm_input', shape), rnn('LSTM', 'lstm', 2, { extra })]));
     };
     const refusal = async (file: Keras2File) => {
-      const model = await imported(file, 'tf.keras', 'r.h5');
+      const model = await importH5(file, 'tf.keras', 'r.h5');
       let error: unknown;
       try {
         kerasToGraph(model, 'r.h5');
@@ -456,7 +435,7 @@ describe('Keras recurrent layers as TensorFlow graphs', () => {
         'r.h5: cannot convert layer gru (GRU): a masked input whose mask is not an Embedding(mask_zero=True) or Masking mask of its steps is not supported',
       );
       // The tfjs-layers path cannot serve it either: it does not get a wrong answer instead.
-      expect(await refused(loadKerasModel(await imported(w.file(config), 'tf.keras', 'r.h5'), 'r.h5'))).toMatch(/reset_after/);
+      expect(await refused(loadKerasModel(await importH5(w.file(config), 'tf.keras', 'r.h5'), 'r.h5'))).toMatch(/reset_after/);
     });
   });
 });

@@ -7,6 +7,11 @@ import sharp from 'sharp';
 import { expect } from 'vitest';
 import { FailedPreconditionError } from '../../../lib/errors.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
+import type { HostTensor, TensorMap } from '../../../lib/engine/tensor.ts';
+import { loadImportedGraph } from '../../../lib/engine/tfjs/load-graph.ts';
+import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
+import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
+import type { KerasModel } from '../../../lib/importers/keras/index.ts';
 import { fixture } from '../../support/fixtures.ts';
 import * as nn from '../../support/reference-nn.ts';
 import type { Keras2File } from './h5-files.ts';
@@ -136,4 +141,27 @@ export async function refused(promise: Promise<unknown>): Promise<string> {
   );
   expect(error).toBeInstanceOf(FailedPreconditionError);
   return (error as Error).message;
+}
+
+/** Loads Keras models by either path (graph or tfjs-layers), keeping each to dispose in afterAll. */
+export class KerasLoaders {
+  private readonly loaded: LoadedModel[] = [];
+
+  keep = (model: LoadedModel): LoadedModel => {
+    this.loaded.push(model);
+    return model;
+  };
+
+  graph = async (model: KerasModel, what: string): Promise<LoadedModel> => this.keep(await loadImportedGraph(kerasToGraph(model, what), what));
+
+  layers = async (model: KerasModel, what: string): Promise<LoadedModel> => this.keep(await loadKerasModel(model, what));
+
+  dispose(): void {
+    for (const model of this.loaded.splice(0)) model.dispose();
+  }
+}
+
+/** Runs serving_default; returns its outputs in signature order. */
+export async function runOutputs(model: LoadedModel, feed: TensorMap): Promise<HostTensor[]> {
+  return Object.values(await model.run('serving_default', feed));
 }

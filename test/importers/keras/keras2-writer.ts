@@ -14,6 +14,7 @@
  * pseudo-random.
  */
 import type { File as H5File, Group } from 'h5wasm';
+import { importKerasBytes, type KerasModel } from '../../../lib/importers/keras/index.ts';
 import * as nn from '../../support/reference-nn.ts';
 import { writeH5, type Keras2File, type StoredWeight } from './h5-files.ts';
 import { pseudoRandom } from './keras-support.ts';
@@ -148,3 +149,8 @@ export const functional = (layers: Json[], input: string, output: string) => ({
   class_name: 'Functional',
   config: { name: 'model', layers, input_layers: [[input, 0, 0]], output_layers: [[output, 0, 0]] },
 });
+
+/** Writes `file` as a `.h5` in `style` and imports it, as serving would read it. */
+export async function importH5(file: Keras2File, style: Style, what: string): Promise<KerasModel> {
+  return importKerasBytes(await kerasH5(file, style), what);
+}

@@ -22,15 +22,13 @@ import { initBackend } from '../../../lib/engine/backend.ts';
 import { loadModel } from '../../../lib/engine/load-model.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
 import type { HostTensor, TensorMap } from '../../../lib/engine/tensor.ts';
-import { loadImportedGraph } from '../../../lib/engine/tfjs/load-graph.ts';
 import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
 import { FailedPreconditionError } from '../../../lib/errors.ts';
 import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
-import { importKerasBytes, type KerasModel } from '../../../lib/importers/keras/index.ts';
+import type { KerasModel } from '../../../lib/importers/keras/index.ts';
 import * as nn from '../../support/reference-nn.ts';
-import type { Keras2File } from './h5-files.ts';
-import { maxAbsDiff, pseudoRandom, refused } from './keras-support.ts';
-import { base, conv2d, dense, embeddingLayer, inputLayer, type Json, kerasH5, layer, rnnCommon, sequential, type Style, Weights } from './keras2-writer.ts';
+import { KerasLoaders, maxAbsDiff, pseudoRandom, refused, runOutputs } from './keras-support.ts';
+import { base, conv2d, dense, embeddingLayer, inputLayer, type Json, importH5, kerasH5, layer, rnnCommon, sequential, type Style, Weights } from './keras2-writer.ts';
 
 const TOLERANCE = 1e-5;
 
@@ -199,7 +197,8 @@ const floats = (shape: number[], values: ArrayLike<number>): HostTensor => ({ dt
 // ------------------------------------------------------------------ tests
 
 describe('Keras Bidirectional and TimeDistributed', () => {
-  const loaded: LoadedModel[] = [];
+  const loaders = new KerasLoaders();
+  const { graph: graphModel, layers: layersModel } = loaders;
   /** The largest difference seen per case, for the record. */
   const diffs: Record<string, number> = {};
   let dir: string;
@@ -210,30 +209,10 @@ describe('Keras Bidirectional and TimeDistributed', () => {
   });
 
   afterAll(async () => {
-    for (const model of loaded) model.dispose();
+    loaders.dispose();
     await rm(dir, { recursive: true, force: true });
     if (process.env.SHOW_DIFFS) console.log(diffs);
   });
-
-  async function imported(file: Keras2File, style: Style, what: string): Promise<KerasModel> {
-    return importKerasBytes(await kerasH5(file, style), what);
-  }
-
-  async function graphModel(model: KerasModel, what: string): Promise<LoadedModel> {
-    const served = await loadImportedGraph(kerasToGraph(model, what), what);
-    loaded.push(served);
-    return served;
-  }
-
-  async function layersModel(model: KerasModel, what: string): Promise<LoadedModel> {
-    const served = await loadKerasModel(model, what);
-    loaded.push(served);
-    return served;
-  }
-
-  async function run(model: LoadedModel, feed: TensorMap): Promise<HostTensor[]> {
-    return Object.values(await model.run('serving_default', feed));
-  }
 
   /** Each served output against its reference (shapes equal, values within TOLERANCE); records the largest difference under `label`. */
   function expectClose(label: string, served: HostTensor[], expected: (nn.Tensor | HostTensor)[]): void {
@@ -256,7 +235,7 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     const spec = (served: LoadedModel) => Object.entries(served.signatures.serving_default.outputs).map(([alias, s]) => [alias, s.dtype, s.shape]);
     expect(spec(graph)).toEqual(spec(layers));
     expect(Object.keys(graph.signatures.serving_default.inputs)).toEqual(Object.keys(layers.signatures.serving_default.inputs));
-    const [a, b] = [await run(graph, feed), await run(layers, feed)];
+    const [a, b] = [await runOutputs(graph, feed), await runOutputs(layers, feed)];
     expectClose(`${what}: graph vs reference`, a, expected);
     expectClose(`${what}: layers vs reference`, b, expected);
     expectClose(`${what}: graph vs layers`, a, b);
@@ -306,7 +285,7 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     };
 
     it('names the weights as tfjs-layers does (the cell scope dropped) and maps the layer', async () => {
-      const model = await imported(file, style, 'bi-lstm.h5');
+      const model = await importH5(file, style, 'bi-lstm.h5');
       const bi = names.bi;
       const lstm = names.lstm;
       expect(model.weights.map((x) => x.name)).toEqual([
@@ -323,7 +302,7 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     });
 
     it('answers as the reference on both paths, which agree', async () => {
-      await expectBothPaths(await imported(file, style, 'bi-lstm.h5'), `bi-lstm ${style}`, feed, [expected()]);
+      await expectBothPaths(await importH5(file, style, 'bi-lstm.h5'), `bi-lstm ${style}`, feed, [expected()]);
     });
   });
 
@@ -337,12 +316,12 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     const expected = bidirectionalReference(nn.tensor([2, 6, 3], x), { forward: gru(forward), backward: gru(backward) }, { returnSequences: true, mergeMode: 'sum' });
 
     it('is served by the graph path only (tfjs-layers refuses reset_after=True), reversing the backward sequence back', async () => {
-      const model = await imported(w.file(config), 'tf.keras', 'bi-gru.h5');
+      const model = await importH5(w.file(config), 'tf.keras', 'bi-gru.h5');
       expect(await refused(loadKerasModel(model, 'bi-gru.h5'))).toContain('reset_after=true');
       const graph = kerasToGraph(model, 'bi-gru.h5');
       expect(graph.nodes.filter((n) => n.op === 'ReverseV2').length).toBe(1);
       const served = await graphModel(model, 'bi-gru.h5');
-      const out = await run(served, { bidirectional_input: floats([2, 6, 3], x) });
+      const out = await runOutputs(served, { bidirectional_input: floats([2, 6, 3], x) });
       expectClose('bi-gru sum: graph vs reference', out, expected);
       // Not reversing the backward sequence back would answer otherwise.
       const unreversed = nn.add(gru(forward)(nn.tensor([2, 6, 3], x)), gru(backward)(reverseSteps(nn.tensor([2, 6, 3], x))));
@@ -354,10 +333,10 @@ describe('Keras Bidirectional and TimeDistributed', () => {
       await mkdir(version, { recursive: true });
       await writeFile(path.join(version, 'model.h5'), await kerasH5(w.file(config), 'tf.keras'));
       const model = await loadModel(version);
-      loaded.push(model);
+      loaders.keep(model);
       expect(model.format).toBe('tfjs-graph-model');
       expect(model.signatures.serving_default.outputs).toMatchObject({ bidirectional: { dtype: 'DT_FLOAT', shape: [-1, 6, 4] } });
-      expectClose('bi-gru sum: loadModel vs reference', await run(model, { bidirectional_input: floats([2, 6, 3], x) }), expected);
+      expectClose('bi-gru sum: loadModel vs reference', await runOutputs(model, { bidirectional_input: floats([2, 6, 3], x) }), expected);
     });
   });
 
@@ -380,7 +359,7 @@ describe('Keras Bidirectional and TimeDistributed', () => {
       { returnSequences: false, mergeMode: 'ave' },
     );
     expect(h.data.some((v) => v === 0)).toBe(true); // relu's zero side is exercised
-    await expectBothPaths(await imported(w.file(config), 'tf.keras', 'bi-rnn.h5'), 'bi-simple-rnn ave', { x: floats([2, 5, 4], x) }, [nn.dense(h, dk, db)]);
+    await expectBothPaths(await importH5(w.file(config), 'tf.keras', 'bi-rnn.h5'), 'bi-simple-rnn ave', { x: floats([2, 5, 4], x) }, [nn.dense(h, dk, db)]);
   });
 
   it('Bidirectional(GRU(3, reset_after=False), merge_mode=mul, return_state) and merge_mode=None (two outputs), on both paths', async () => {
@@ -405,7 +384,7 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     // A GRU's one state is its last output: the forward one, then the backward one (over the reversed steps).
     const states = [gru(mulForward, false)(input), gru(mulBackward, false)(reverseSteps(input))];
     const pair = bidirectionalReference(input, { forward: gru(noneForward, true), backward: gru(noneBackward, true) }, { returnSequences: true, mergeMode: null });
-    const model = await imported(w.file(config), 'tf.keras', 'bi-outputs.h5');
+    const model = await importH5(w.file(config), 'tf.keras', 'bi-outputs.h5');
     const graph = kerasToGraph(model, 'bi-outputs.h5');
     expect(Object.keys(graph.signatures.serving_default.outputs)).toEqual(['mul', 'mul_1', 'mul_2', 'none', 'none_1']);
     await expectBothPaths(model, 'bi-gru mul + None', { x: floats([2, 4, 3], x) }, [product, ...states, ...pair]);
@@ -425,9 +404,9 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     const lstm = (p: RnnParams, activation?: (v: number) => number) => (input: nn.Tensor) =>
       nn.lstm(input, p.kernel, p.recurrentKernel, p.bias, { recurrentActivation: nn.sigmoidOf, activation, returnSequences: true });
     const expected = bidirectionalReference(nn.tensor([2, 5, 3], x), { forward: lstm(forward), backward: lstm(backward, (v) => Math.max(v, 0)) }, { returnSequences: true, mergeMode: 'concat' });
-    const model = await imported(w.file(config), 'tf.keras', 'bi-backward.h5');
+    const model = await importH5(w.file(config), 'tf.keras', 'bi-backward.h5');
     expect(model.weights.map((v) => v.name).filter((name) => name.endsWith('/kernel'))).toEqual(['bidirectional/forward_lstm/kernel', `bidirectional/backward_${backwardName}/kernel`]);
-    const out = await run(await graphModel(model, 'bi-backward.h5'), { bidirectional_input: floats([2, 5, 3], x) });
+    const out = await runOutputs(await graphModel(model, 'bi-backward.h5'), { bidirectional_input: floats([2, 5, 3], x) });
     expectClose('bi-lstm backward_layer: graph vs reference', out, expected);
     // tfjs-layers derives the backward layer from `layer` (tanh here): named backward_lstm, it would
     // take these weights and answer otherwise. Refused.
@@ -459,8 +438,8 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     const [sequence] = bidirectionalReference(nn.embedding(nn.tensor([2, 6], ids), table), { forward: lstm(forward), backward: lstm(backward) }, { returnSequences: true, mergeMode: 'concat', mask, zeroOutputForMask: true });
     // The mask goes on to the next LSTM (which repeats its previous output at masked steps).
     const expected = lstm(last)(sequence, mask);
-    const model = await imported(w.file(config), 'tf.keras', 'bi-masked.h5');
-    const out = await run(await graphModel(model, 'bi-masked.h5'), { ids: floats([2, 6], ids) });
+    const model = await importH5(w.file(config), 'tf.keras', 'bi-masked.h5');
+    const out = await runOutputs(await graphModel(model, 'bi-masked.h5'), { ids: floats([2, 6], ids) });
     expectClose('bi-lstm masked: graph vs reference', out, [sequence, expected]);
     // Not zeroing them (what a plain RNN does, and tfjs-layers here) would answer otherwise: refused there.
     const repeated = bidirectionalReference(nn.embedding(nn.tensor([2, 6], ids), table), { forward: lstm(forward), backward: lstm(backward) }, { returnSequences: true, mergeMode: 'concat', mask });
@@ -490,7 +469,7 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     const expected = perStep(h, (rows) => nn.softmax(nn.dense(rows, kernel, bias)));
 
     it('answers as the reference on both paths, which agree', async () => {
-      const model = await imported(w.file(config, tfKeras ? '2.4.0' : '2.2.4'), style, 'td-dense.h5');
+      const model = await importH5(w.file(config, tfKeras ? '2.4.0' : '2.2.4'), style, 'td-dense.h5');
       expect(model.weights.map((v) => v.name).slice(3)).toEqual([`${names.td}/kernel`, `${names.td}/bias`]);
       const graph = kerasToGraph(model, 'td-dense.h5');
       expect(graph.signatures.serving_default.outputs[names.td]).toEqual({ tensorName: `${names.td}:0`, dtype: 'DT_FLOAT', shape: [-1, 6, 3] });
@@ -503,7 +482,7 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     const kernel = w.add('time_distributed', 'time_distributed/kernel:0', [4, 3]);
     const bias = w.add('time_distributed', 'time_distributed/bias:0', [3]);
     const config = functional([node(inputLayer('x', [null, null, 4])), node(timeDistributed('time_distributed', dense('dense', 3, 'tanh')), 'x')], ['x'], [['time_distributed', 0, 0]]);
-    const model = await imported(w.file(config), 'tf.keras', 'td-steps.h5');
+    const model = await importH5(w.file(config), 'tf.keras', 'td-steps.h5');
     expect(kerasToGraph(model, 'td-steps.h5').signatures.serving_default.outputs.time_distributed.shape).toEqual([-1, -1, 3]);
     const x = nn.tensor([2, 5, 4], pseudoRandom(2 * 5 * 4, 29));
     await expectBothPaths(model, 'td-steps', { x: floats(x.shape, x.data) }, [perStep(x, (rows) => nn.tanh(nn.dense(rows, kernel, bias)))]);
@@ -527,12 +506,12 @@ describe('Keras Bidirectional and TimeDistributed', () => {
     const x = nn.tensor([2, 4, 5, 5, 2], pseudoRandom(2 * 4 * 5 * 5 * 2, 23));
     const features = perStep(x, (frames) => nn.globalAvgPool(nn.relu(nn.conv2d(frames, kernel, { padding: 'VALID' }, bias))));
     const expected = nn.lstm(features, p.kernel, p.recurrentKernel, p.bias, { recurrentActivation: nn.sigmoidOf });
-    await expectBothPaths(await imported(w.file(config), 'tf.keras', 'td-conv.h5'), 'td-conv', { frames: floats(x.shape, x.data) }, [expected]);
+    await expectBothPaths(await importH5(w.file(config), 'tf.keras', 'td-conv.h5'), 'td-conv', { frames: floats(x.shape, x.data) }, [expected]);
   });
 
   describe('refusals, naming the layer', () => {
     const refusal = async (config: object, weights: Weights): Promise<string> => {
-      const model = await imported(weights.file(config), 'tf.keras', 'r.h5');
+      const model = await importH5(weights.file(config), 'tf.keras', 'r.h5');
       let error: unknown;
       try {
         kerasToGraph(model, 'r.h5');
