@@ -15,7 +15,7 @@ import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
 import { importKerasBytes, importKerasFile, type KerasModel, type KerasObject, type KerasWeight } from '../../../lib/importers/keras/index.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { readKeras2File, type Keras2File } from './h5-files.ts';
-import { catFace, CNN2D, KerasLoaders, maxAbsDiff, MINI_XCEPTION, pseudoRandom } from './keras-support.ts';
+import { catFace, CNN2D, floats, KerasLoaders, maxAbsDiff, MINI_XCEPTION, pseudoRandom } from './keras-support.ts';
 import { fromKeras2, kerasV3Bytes } from './keras-v3-writer.ts';
 
 const loaders = new KerasLoaders();
@@ -28,8 +28,6 @@ beforeAll(async () => {
 afterAll(() => {
   loaders.dispose();
 });
-
-const floats = (shape: number[], values: ArrayLike<number>): HostTensor => ({ dtype: 'DT_FLOAT', shape, values: Float32Array.from(values) });
 
 /**
  * Loads `model` both ways, checks the signatures agree (aliases in order, dtypes, shapes) and runs

@@ -18,7 +18,7 @@ import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
 import { importKerasBytes, type KerasModel } from '../../../lib/importers/keras/index.ts';
 import * as nn from '../../support/reference-nn.ts';
 import type { Keras2File } from './h5-files.ts';
-import { KerasLoaders, maxAbsDiff, pseudoRandom, refused, runOutputs } from './keras-support.ts';
+import { floats, KerasLoaders, maxAbsDiff, pseudoRandom, refused, runOutputs, tokens } from './keras-support.ts';
 import { initializer, kerasV3Bytes } from './keras-v3-writer.ts';
 import { base, dense, embeddingLayer, inputLayer, type Json, importH5, layer, rnnCommon, sequential, Weights } from './keras2-writer.ts';
 
@@ -116,13 +116,6 @@ function simpleRnn(x: nn.Tensor, kernel: nn.Tensor, recurrentKernel: nn.Tensor, 
   }
   return out;
 }
-
-/** Deterministic token ids in [0, vocab). */
-function tokens(count: number, vocab: number, seed: number): number[] {
-  return Array.from(pseudoRandom(count, seed), (v) => Math.min(Math.floor(((v + 1) / 2) * vocab), vocab - 1));
-}
-
-const floats = (shape: number[], values: ArrayLike<number>): HostTensor => ({ dtype: 'DT_FLOAT', shape, values: Float32Array.from(values) });
 
 // ------------------------------------------------------------------ tests
 

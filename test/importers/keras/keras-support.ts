@@ -165,3 +165,11 @@ export class KerasLoaders {
 export async function runOutputs(model: LoadedModel, feed: TensorMap): Promise<HostTensor[]> {
   return Object.values(await model.run('serving_default', feed));
 }
+
+/** Deterministic token ids in [0, vocab). */
+export function tokens(count: number, vocab: number, seed: number): number[] {
+  return Array.from(pseudoRandom(count, seed), (v) => Math.min(Math.floor(((v + 1) / 2) * vocab), vocab - 1));
+}
+
+/** A float32 host tensor. */
+export const floats = (shape: number[], values: ArrayLike<number>): HostTensor => ({ dtype: 'DT_FLOAT', shape, values: Float32Array.from(values) });

@@ -15,7 +15,7 @@ import type { HostTensor } from '../../../lib/engine/tensor.ts';
 import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
 import { importKerasBytes } from '../../../lib/importers/keras/index.ts';
 import * as nn from '../../support/reference-nn.ts';
-import { maxAbsDiff, pseudoRandom, refused } from './keras-support.ts';
+import { maxAbsDiff, pseudoRandom, refused, tokens } from './keras-support.ts';
 import {
   base,
   conv2d,
@@ -40,11 +40,6 @@ import {
 const TOLERANCE = 1e-5;
 
 // ------------------------------------------------------------------ inputs and serving
-
-/** Deterministic token ids in [0, vocab). */
-function tokens(count: number, vocab: number, seed: number): number[] {
-  return Array.from(pseudoRandom(count, seed), (v) => Math.min(Math.floor(((v + 1) / 2) * vocab), vocab - 1));
-}
 
 describe('Keras 2 .h5 layer coverage on TF.js', () => {
   const loaded: LoadedModel[] = [];

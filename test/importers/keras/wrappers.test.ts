@@ -27,7 +27,7 @@ import { FailedPreconditionError } from '../../../lib/errors.ts';
 import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
 import type { KerasModel } from '../../../lib/importers/keras/index.ts';
 import * as nn from '../../support/reference-nn.ts';
-import { KerasLoaders, maxAbsDiff, pseudoRandom, refused, runOutputs } from './keras-support.ts';
+import { floats, KerasLoaders, maxAbsDiff, pseudoRandom, refused, runOutputs, tokens } from './keras-support.ts';
 import { base, conv2d, dense, embeddingLayer, inputLayer, type Json, importH5, kerasH5, layer, rnnCommon, sequential, type Style, Weights } from './keras2-writer.ts';
 
 const TOLERANCE = 1e-5;
@@ -186,13 +186,6 @@ function bidirectionalReference(
       return [y, yRev];
   }
 }
-
-/** Deterministic token ids in [0, vocab). */
-function tokens(count: number, vocab: number, seed: number): number[] {
-  return Array.from(pseudoRandom(count, seed), (v) => Math.min(Math.floor(((v + 1) / 2) * vocab), vocab - 1));
-}
-
-const floats = (shape: number[], values: ArrayLike<number>): HostTensor => ({ dtype: 'DT_FLOAT', shape, values: Float32Array.from(values) });
 
 // ------------------------------------------------------------------ tests
 
