@@ -186,19 +186,30 @@ async function convertGraph(options: ConvertOptions): Promise<Omit<ConvertResult
 async function convertKeras(options: ConvertOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
   const { kerasToLayersArtifacts, loadKerasModel } = await import('../engine/tfjs/load-keras.ts');
   const model = await readKerasSource(options);
-  const artifacts = kerasToLayersArtifacts(model, options.src);
+  let artifacts: io.ModelArtifacts;
+  try {
+    artifacts = kerasToLayersArtifacts(model, options.src);
+  } catch (error) {
+    return withGraphHint(error);
+  }
   let signatures: SignatureMap = {};
   if (!options.skipOpCheck) {
     // Build it in TF.js as serving would: refuses what tfjs-layers cannot build, names the signature.
     const { initBackend } = await import('../engine/backend.ts');
     await initBackend(undefined, () => {});
-    const loaded = await loadKerasModel(model, options.src);
+    const loaded = await loadKerasModel(model, options.src).catch(withGraphHint);
     signatures = loaded.signatures;
     loaded.dispose();
   }
   const written = await writeLayersModel(options.dst, artifacts, { shardBytes: options.weightShardSizeBytes });
   const layers = layerClasses(artifacts.modelTopology);
   return { source: `keras (${model.format}, Keras ${model.kerasVersion || 'version unknown'})`, ...written, unit: 'layers', nodes: layers.length, ops: [...new Set(layers)].sort(), signatures };
+}
+
+/** What tfjs-layers refuses, the graph path may serve: say so. */
+function withGraphHint(error: unknown): never {
+  if (!(error instanceof FailedPreconditionError)) throw error;
+  throw new FailedPreconditionError(`${error.message} (--output_format tfjs_graph_model maps the layers onto TensorFlow ops instead)`);
 }
 
 /** The Keras model at `options.src`: a file, or a folder holding one (or a weights-only pair). */
