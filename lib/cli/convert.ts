@@ -8,7 +8,7 @@
  * @module cli/convert
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
 import { FailedPreconditionError } from '../errors.ts';
@@ -20,6 +20,7 @@ import { importFrozenGraph, readFrozenGraphOptions, type FrozenGraphOptions } fr
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
 import { detectModelFolder } from '../importers/model-folder.ts';
+import { readModelFileStart } from '../importers/read-model-file.ts';
 
 
 export const INPUT_FORMATS = ['tf_saved_model', 'tf_frozen_model', 'tflite', 'keras', 'keras_v3'] as const;
@@ -223,7 +224,7 @@ async function readKerasSource(options: ConvertOptions) {
     source = folder;
   }
   const expected = options.inputFormat === 'keras_v3' ? 'zip' : 'hdf5';
-  const found = kerasFileKind(new Uint8Array(await readFile(source.file)).subarray(0, 8));
+  const found = kerasFileKind(await readModelFileStart(source.file, 'Keras model', 8));
   if (found && found !== expected) {
     throw new FailedPreconditionError(
       `${source.file} is ${found === 'zip' ? 'a Keras 3 .keras zip: use --input_format keras_v3' : 'an HDF5 file: use --input_format keras'}`,

@@ -4,8 +4,8 @@
  * `model.to_json()` architecture beside them. Files are told apart by their first bytes.
  * @module importers/keras
  */
-import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError } from '../../errors.ts';
+import { readModelFile } from '../read-model-file.ts';
 import { parseModelJson } from './config.ts';
 import { readKerasH5, readKerasH5Weights } from './h5-model.ts';
 import { readKerasV3 } from './keras-v3.ts';
@@ -28,7 +28,7 @@ export function kerasFileKind(bytes: Uint8Array): KerasFileKind | undefined {
 
 /** Reads a Keras `.h5`/`.hdf5` full-model file or a Keras 3 `.keras` file. */
 export async function importKerasFile(file: string): Promise<KerasModel> {
-  return importKerasBytes(await readModelFile(file), file);
+  return importKerasBytes(await readModelFile(file, 'Keras model'), file);
 }
 
 /** As importKerasFile, from the file's bytes; `what` names it in errors. */
@@ -61,13 +61,6 @@ export async function importKerasWeightsOnly(
   return readKerasH5Weights(model, weights, what);
 }
 
-async function readModelFile(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    throw new FailedPreconditionError(`Cannot read Keras model ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
 
 function hex(bytes: Uint8Array): string {
   return bytes.length ? Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(' ') : 'nothing (it is empty)';

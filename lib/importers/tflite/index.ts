@@ -4,9 +4,9 @@
  * writer.ts writes models back (used to derive test models, e.g. weight-quantized copies).
  * @module importers/tflite
  */
-import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError, ServingError } from '../../errors.ts';
 import type { Graph } from '../graph.ts';
+import { readModelFile } from '../read-model-file.ts';
 import { mapTflite } from './mapper.ts';
 import { readTflite } from './reader.ts';
 
@@ -26,13 +26,7 @@ export function importTflite(bytes: Uint8Array, what: string): Graph {
 }
 
 export async function importTfliteFile(file: string): Promise<Graph> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new FailedPreconditionError(`Cannot read TFLite model ${file}: ${(error as Error).message}`);
-  }
-  return importTflite(bytes, file);
+  return importTflite(await readModelFile(file, 'TFLite model'), file);
 }
 
 export { readTflite, type TfliteModel, type TfliteOperator, type TfliteSubGraph, type TfliteTensor, type TfliteBuffer, type TfliteSignatureDef } from './reader.ts';
