@@ -127,7 +127,10 @@ const UNSUPPORTED_OPTIONS: { classes: RegExp; option: string; neutral: unknown }
  */
 function assertKnownLayers(modelConfig: KerasObject, what: string): void {
   const missing = new Map<string, string[]>();
-  const visit = (layer: KerasObject): void => {
+  /** The model and the layers of it and its nested models (not those inside wrappers or cells). */
+  const containerLayers: KerasObject[] = [];
+  const visit = (layer: KerasObject, inWrapper = false): void => {
+    if (!inWrapper) containerLayers.push(layer);
     const name = String(layer.config?.name ?? layer.name ?? '?');
     if (!registered(layer.class_name)) missing.set(layer.class_name, [...(missing.get(layer.class_name) ?? []), name]);
     const config = layer.config ?? {};
@@ -142,12 +145,12 @@ function assertKnownLayers(modelConfig: KerasObject, what: string): void {
       }
     }
     for (const inner of [config.layer, config.cell]) {
-      if (inner && typeof inner === 'object' && typeof (inner as KerasObject).class_name === 'string') visit(inner as KerasObject);
+      if (inner && typeof inner === 'object' && typeof (inner as KerasObject).class_name === 'string') visit(inner as KerasObject, true);
     }
-    if (Array.isArray(config.layers)) (config.layers as KerasObject[]).forEach(visit);
+    if (Array.isArray(config.layers)) for (const child of config.layers as KerasObject[]) visit(child);
   };
   visit(modelConfig);
-  assertBidirectionalMasks(modelConfig, what);
+  assertBidirectionalMasks(containerLayers, what);
   if (!missing.size) return;
   const listed = [...missing].map(([className, names]) => `${className} (layer${names.length > 1 ? 's' : ''} ${names.join(', ')})`);
   throw new FailedPreconditionError(
@@ -161,13 +164,7 @@ function assertKnownLayers(modelConfig: KerasObject, what: string): void {
  * model has a mask source (Embedding mask_zero=True, Masking) and such a Bidirectional; the graph
  * path serves it.
  */
-function assertBidirectionalMasks(modelConfig: KerasObject, what: string): void {
-  const layers: KerasObject[] = [];
-  const collect = (layer: KerasObject): void => {
-    layers.push(layer);
-    if (Array.isArray(layer.config?.layers)) (layer.config.layers as KerasObject[]).forEach(collect);
-  };
-  collect(modelConfig);
+function assertBidirectionalMasks(layers: KerasObject[], what: string): void {
   const masked = layers.some((layer) => layer.class_name === 'Masking' || (layer.class_name === 'Embedding' && layer.config.mask_zero === true));
   const sequences = layers.find((layer) => layer.class_name === 'Bidirectional' && (layer.config.layer as KerasObject | undefined)?.config?.return_sequences === true);
   if (masked && sequences) {
