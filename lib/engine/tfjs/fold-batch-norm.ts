@@ -37,20 +37,9 @@ export function foldBatchNorms(nodes: GraphNode[], keep: string[]): { nodes: Gra
     const epsilon = bn.attrs.epsilon?.kind === 'float' ? bn.attrs.epsilon.value : 0.0001;
     const channels = gamma.values.length;
     const factor = Float32Array.from({ length: channels }, (_, c) => Number(gamma.values[c]) / Math.sqrt(Number(variance.values[c]) + epsilon));
-    const scaled = Float32Array.from(weights.values as Float32Array);
-    if (scaled.length % channels !== 0) continue;
-    for (let i = 0; i < scaled.length; i++) scaled[i] *= factor[i % channels];
+    if (weights.values.length % channels !== 0) continue;
     const bias = Float32Array.from({ length: channels }, (_, c) => Number(beta.values[c]) - Number(mean.values[c]) * factor[c]);
-    const weightsName = `${conv.name}/folded_weights`;
-    const biasName = `${bn.name}/folded_bias`;
-    replaced.set(conv.name, [
-      constNode(weightsName, { dtype: 'DT_FLOAT', shape: weights.shape, values: scaled }),
-      { ...conv, inputs: [conv.inputs[0], weightsName, ...conv.inputs.slice(2)] },
-    ]);
-    replaced.set(bn.name, [
-      constNode(biasName, { dtype: 'DT_FLOAT', shape: [channels], values: bias }),
-      { name: bn.name, op: 'BiasAdd', inputs: [conv.name, biasName], attrs: { T: { kind: 'type', value: 'DT_FLOAT' }, data_format: { kind: 'string', value: new TextEncoder().encode('NHWC') } } },
-    ]);
+    foldIntoConv(replaced, conv, weights, factor, bias, bn.name);
     folded++;
   }
   return { nodes: nodes.flatMap((node) => replaced.get(node.name) ?? [node]), folded };
@@ -100,22 +89,32 @@ export function foldScaleShifts(nodes: GraphNode[], keep: string[]): { nodes: Gr
     const s = scale.constant.values as Float32Array;
     const t = shift.constant.values as Float32Array;
     if ((s.length !== 1 && s.length !== channels) || (t.length !== 1 && t.length !== channels)) continue;
-    const scaled = Float32Array.from(weights.values as Float32Array, (w, i) => w * s[s.length === 1 ? 0 : i % channels]);
-    const bias = Float32Array.from({ length: channels }, (_, c) => t[t.length === 1 ? 0 : c]);
-    const weightsName = `${conv.name}/folded_weights`;
-    const biasName = `${add.name}/folded_bias`;
-    replaced.set(conv.name, [
-      constNode(weightsName, { dtype: 'DT_FLOAT', shape: weights.shape, values: scaled }),
-      { ...conv, inputs: [conv.inputs[0], weightsName, ...conv.inputs.slice(2)] },
-    ]);
+    const perChannel = (values: Float32Array) => Float32Array.from({ length: channels }, (_, c) => values[values.length === 1 ? 0 : c]);
+    foldIntoConv(replaced, conv, weights, perChannel(s), perChannel(t), add.name);
     removed.add(mul.name);
-    replaced.set(add.name, [
-      constNode(biasName, { dtype: 'DT_FLOAT', shape: [channels], values: bias }),
-      { name: add.name, op: 'BiasAdd', inputs: [conv.name, biasName], attrs: { T: { kind: 'type', value: 'DT_FLOAT' }, data_format: { kind: 'string', value: new TextEncoder().encode('NHWC') } } },
-    ]);
     folded++;
   }
   return { nodes: nodes.filter((node) => !removed.has(node.name)).flatMap((node) => replaced.get(node.name) ?? [node]), folded };
+}
+
+/**
+ * Records the fold of `output` = conv·factor + bias (per output channel): the convolution with its
+ * filter scaled, and a BiasAdd taking `output`'s name, so every reader of it is unchanged.
+ */
+function foldIntoConv(replaced: Map<string, GraphNode[]>, conv: GraphNode, weights: HostTensor, factor: Float32Array, bias: Float32Array, output: string): void {
+  const channels = factor.length;
+  // The output channel is the filter's fastest-varying index, for Conv2D and depthwise alike.
+  const scaled = Float32Array.from(weights.values as Float32Array, (w, i) => w * factor[i % channels]);
+  const weightsName = `${conv.name}/folded_weights`;
+  const biasName = `${output}/folded_bias`;
+  replaced.set(conv.name, [
+    constNode(weightsName, { dtype: 'DT_FLOAT', shape: weights.shape, values: scaled }),
+    { ...conv, inputs: [conv.inputs[0], weightsName, ...conv.inputs.slice(2)] },
+  ]);
+  replaced.set(output, [
+    constNode(biasName, { dtype: 'DT_FLOAT', shape: [channels], values: bias }),
+    { name: output, op: 'BiasAdd', inputs: [conv.name, biasName], attrs: { T: { kind: 'type', value: 'DT_FLOAT' }, data_format: { kind: 'string', value: new TextEncoder().encode('NHWC') } } },
+  ]);
 }
 
 function constNode(name: string, tensor: HostTensor): GraphNode {
