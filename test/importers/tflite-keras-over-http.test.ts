@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
 import { readKeras2File } from './keras/h5-files.ts';
 import { fromKeras2, writeKerasV3 } from './keras/keras-v3-writer.ts';
-import { runCli, startServe, type ServeProcess } from '../support/serve-process.ts';
+import { runCli, serveModels, type ServeProcess } from '../support/serve-process.ts';
 
 let dir: string;
 let server: ServeProcess;
@@ -62,46 +62,45 @@ async function grey(file: string, size: number, scale: (v: number) => number): P
 describe.skipIf(!HAVE_FIXTURES)(`TFLite and Keras models over HTTP${FIXTURES_NOTE}`, () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tflite-keras-'));
-    const entries: string[] = [];
+    const names: string[] = [];
     const add = async (name: string, files: Record<string, string | Uint8Array>) => {
       await mkdir(path.join(dir, name, '1'), { recursive: true });
       for (const [file, source] of Object.entries(files)) {
         if (typeof source === 'string') await symlink(source, path.join(dir, name, '1', file));
         else await writeFile(path.join(dir, name, '1', file), source);
       }
-      entries.push(`config { name: '${name}' base_path: '${name}' }`);
+      names.push(name);
     };
     for (const [name, relative] of Object.entries(FILES)) await add(name, { [path.basename(relative)]: fixture(relative) });
     // The same Keras model converted to a TF.js layers model by the CLI, as a user would.
     const converted = path.join(dir, 'cnn2d_converted', '1');
     const result = await runCli('convert', '--input_format=keras', fixture(FILES.cnn2d), converted);
     expect(result.code, result.stderr).toBe(0);
-    entries.push(`config { name: 'cnn2d_converted' base_path: 'cnn2d_converted' }`);
+    names.push('cnn2d_converted');
     // And to TF.js graph models: the Keras layers mapped onto TensorFlow ops.
     for (const name of ['cnn2d', 'mini_xception']) {
       const graphResult = await runCli('convert', '--input_format=keras', '--output_format=tfjs_graph_model', fixture(FILES[name]), path.join(dir, `${name}_graph`, '1'));
       expect(graphResult.code, graphResult.stderr).toBe(0);
-      entries.push(`config { name: '${name}_graph' base_path: '${name}_graph' }`);
+      names.push(`${name}_graph`);
     }
     const tflite = path.join(dir, 'mobilenet_converted', '1');
     const tfliteResult = await runCli('convert', '--input_format=tflite', fixture(FILES.mobilenet_tflite), tflite);
     expect(tfliteResult.code, tfliteResult.stderr).toBe(0);
-    entries.push(`config { name: 'mobilenet_converted' base_path: 'mobilenet_converted' }`);
+    names.push('mobilenet_converted');
     // The same model as a Keras 3 .keras zip, served as is and converted with --input_format keras_v3.
     const h5 = await readKeras2File(await readFile(fixture(FILES.cnn2d)));
     const weights = new Map(h5.layers.map((layer) => [layer.name, layer.weights.map((w) => ({ shape: w.shape, values: w.values }))]));
     const kerasFile = path.join(dir, 'cnn2d_keras3', '1', 'model.keras');
     await mkdir(path.dirname(kerasFile), { recursive: true });
     await writeKerasV3(kerasFile, fromKeras2(h5.modelConfig as Parameters<typeof fromKeras2>[0], weights, { kind: 'Functional', name: 'functional' }));
-    entries.push(`config { name: 'cnn2d_keras3' base_path: 'cnn2d_keras3' }`);
+    names.push('cnn2d_keras3');
     const v3Result = await runCli('convert', '--input_format=keras_v3', kerasFile, path.join(dir, 'cnn2d_keras3_converted', '1'));
     expect(v3Result.code, v3Result.stderr).toBe(0);
-    entries.push(`config { name: 'cnn2d_keras3_converted' base_path: 'cnn2d_keras3_converted' }`);
+    names.push('cnn2d_keras3_converted');
     // Broken files: a flatbuffer cut short, an HDF5 file cut short.
     await add('truncated_tflite', { 'model.tflite': (await readFile(fixture(FILES.hello_world))).subarray(0, 1000) });
     await add('truncated_h5', { 'model.h5': (await readFile(fixture(FILES.cnn2d))).subarray(0, 1000) });
-    await writeFile(path.join(dir, 'models.config'), `model_config_list { ${entries.join('\n')} }`);
-    server = await startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${path.join(dir, 'models.config')}`]);
+    server = await serveModels(dir, names);
   });
 
   afterAll(async () => {

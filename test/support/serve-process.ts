@@ -2,6 +2,8 @@
  * Runs `lambda-serving serve` as a separate process (as a user would) and finds its port.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -51,6 +53,17 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
       reject(new Error(`serve exited with ${code} before listening:\n${output}`));
     });
   });
+}
+
+/**
+ * Writes `<dir>/models.config` serving each model from `<dir>/<base path>` (the base path is the
+ * name unless given), and starts `lambda-serving serve` on it on a free loopback port.
+ */
+export async function serveModels(dir: string, models: (string | { name: string; basePath: string })[]): Promise<ServeProcess> {
+  const entries = models.map((model) => (typeof model === 'string' ? { name: model, basePath: model } : model));
+  const config = path.join(dir, 'models.config');
+  await writeFile(config, `model_config_list {\n${entries.map((m) => `  config { name: '${m.name}' base_path: '${m.basePath}' }`).join('\n')}\n}\n`);
+  return startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${config}`]);
 }
 
 /** Polls the status route until every listed version is AVAILABLE. */

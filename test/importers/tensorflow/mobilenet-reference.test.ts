@@ -52,7 +52,7 @@ import { mapNode } from '../../../lib/importers/tensorflow/mapper.ts';
 import { decodeGraphDef, decodeTrackableObjectGraph } from '../../../lib/importers/tensorflow/proto.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import * as nn from '../../support/reference-nn.ts';
-import { startServe, type ServeProcess } from '../../support/serve-process.ts';
+import { serveModels, type ServeProcess } from '../../support/serve-process.ts';
 
 const ARM = fixture('keras-savedmodel/arm-openmv-mobilenet-v1/model');
 const POETS = fixture('frozen-graphdef/poets-mobilenet/mobilenet_v3.pb');
@@ -245,14 +245,7 @@ describe.skipIf(!HAVE_FIXTURES)(`MobileNets over HTTP vs an independent float64 
       path.join(dir, 'poets', '1', 'frozen_graph.yaml'),
       'input_names: [input_image]\noutput_names: [MobilenetV1/Predictions/Softmax]\ninput_data_types: [float]\n',
     );
-    await writeFile(
-      path.join(dir, 'models.config'),
-      `model_config_list {
-        config { name: 'gestures' base_path: 'gestures' }
-        config { name: 'poets' base_path: 'poets' }
-      }`,
-    );
-    server = await startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${path.join(dir, 'models.config')}`]);
+    server = await serveModels(dir, ['gestures', 'poets']);
   });
 
   afterAll(async () => {

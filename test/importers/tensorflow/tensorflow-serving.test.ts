@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tensorflowProtoType } from '../../../lib/importers/tensorflow/proto-schema.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
-import { startServe, type ServeProcess } from '../../support/serve-process.ts';
+import { serveModels, type ServeProcess } from '../../support/serve-process.ts';
 
 const HALF_PLUS_TWO = fixture('tf-serving/saved_model_half_plus_two_cpu');
 const REGRESSION = fixture('tf1-savedmodel/tf2onnx-regression/regression');
@@ -57,20 +57,10 @@ describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, (
     await mkdir(path.join(dir, 'poets', '1'), { recursive: true });
     await symlink(fixture('frozen-graphdef/poets-mobilenet/mobilenet_v3.pb'), path.join(dir, 'poets', '1', 'mobilenet_v3.pb'));
     await writeFile(path.join(dir, 'poets', '1', 'frozen_graph.yaml'), 'input_names: [input_image]\noutput_names: [MobilenetV1/Predictions/Softmax]\ninput_data_types: [float]\n');
-    await writeFile(
-      path.join(dir, 'models.config'),
-      `model_config_list {
-        config { name: 'default' base_path: '${HALF_PLUS_TWO}' }
-        config { name: 'regression_saved' base_path: 'regression_saved' }
-        config { name: 'regression_frozen' base_path: 'regression_frozen' }
-        config { name: 'lenet' base_path: 'lenet' }
-        config { name: 'broken' base_path: 'broken' }
-        config { name: 'broken_index' base_path: 'broken_index' }
-        config { name: 'unsupported_op' base_path: 'unsupported_op' }
-        config { name: 'poets' base_path: 'poets' }
-      }`,
-    );
-    server = await startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${path.join(dir, 'models.config')}`]);
+    server = await serveModels(dir, [
+      { name: 'default', basePath: HALF_PLUS_TWO },
+      ...['regression_saved', 'regression_frozen', 'lenet', 'broken', 'broken_index', 'unsupported_op', 'poets'],
+    ]);
   });
 
   afterAll(async () => {

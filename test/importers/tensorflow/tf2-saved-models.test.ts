@@ -5,13 +5,13 @@
  * variables stored in each checkpoint, read with the checkpoint reader (which its own tests check
  * byte for byte against numpy files) and combined in plain TypeScript, not by the graph code.
  */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointReader } from '../../../lib/importers/tensorflow/checkpoint.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
-import { startServe, type ServeProcess } from '../../support/serve-process.ts';
+import { serveModels, type ServeProcess } from '../../support/serve-process.ts';
 
 const MODELS: Record<string, string> = {
   times_three_float: 'tfjs-node/saved_model/times_three_float',
@@ -57,14 +57,11 @@ const sigmoid = (v: number[]) => v.map((x) => 1 / (1 + Math.exp(-x)));
 describe.skipIf(!HAVE_FIXTURES)(`TF2 SavedModels over HTTP${FIXTURES_NOTE}`, () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tf2-models-'));
-    const entries = [];
     for (const [name, relative] of Object.entries(MODELS)) {
       await mkdir(path.join(dir, name));
       await symlink(fixture(relative), path.join(dir, name, '1'));
-      entries.push(`config { name: '${name}' base_path: '${name}' }`);
     }
-    await writeFile(path.join(dir, 'models.config'), `model_config_list { ${entries.join('\n')} }`);
-    server = await startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${path.join(dir, 'models.config')}`]);
+    server = await serveModels(dir, Object.keys(MODELS));
   });
 
   afterAll(async () => {
