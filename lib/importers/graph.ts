@@ -67,6 +67,16 @@ export function pruneTo(nodes: GraphNode[], outputs: string[], feeds: string[] =
   return nodes.filter((node) => keep.has(node.name));
 }
 
+/** A Const's attributes: its dtype and value. */
+export function constAttrs(tensor: HostTensor): Record<string, AttrValue> {
+  return { dtype: { kind: 'type', value: tensor.dtype }, value: { kind: 'tensor', value: tensor } };
+}
+
+/** A Const node holding `tensor` (what importers freeze weights into and rewrites fold into). */
+export function constNode(name: string, tensor: HostTensor): GraphNode {
+  return { name, op: 'Const', inputs: [], attrs: constAttrs(tensor) };
+}
+
 /**
  * The constant an input carries, looking through ops in `through` that pass values on unchanged
  * (frozen variable reads are Identity of a Const); undefined when it is not a constant.

@@ -8,7 +8,7 @@
  * @module engine/tfjs/fold-batch-norm
  */
 import type { HostTensor } from '../tensor.ts';
-import { constantInput, parseInput, type GraphNode } from '../../importers/graph.ts';
+import { constantInput, constNode, parseInput, type GraphNode } from '../../importers/graph.ts';
 
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']);
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2dNative']);
@@ -115,8 +115,4 @@ function foldIntoConv(replaced: Map<string, GraphNode[]>, conv: GraphNode, weigh
     constNode(biasName, { dtype: 'DT_FLOAT', shape: [channels], values: bias }),
     { name: output, op: 'BiasAdd', inputs: [conv.name, biasName], attrs: { T: { kind: 'type', value: 'DT_FLOAT' }, data_format: { kind: 'string', value: new TextEncoder().encode('NHWC') } } },
   ]);
-}
-
-function constNode(name: string, tensor: HostTensor): GraphNode {
-  return { name, op: 'Const', inputs: [], attrs: { dtype: { kind: 'type', value: tensor.dtype }, value: { kind: 'tensor', value: tensor } } };
 }

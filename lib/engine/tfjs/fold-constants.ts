@@ -5,7 +5,7 @@
  * of the same name, so readers are unchanged.
  * @module engine/tfjs/fold-constants
  */
-import { constantInput, type GraphNode } from '../../importers/graph.ts';
+import { constantInput, constNode, type GraphNode } from '../../importers/graph.ts';
 import { sizeOf, type HostTensor } from '../tensor.ts';
 
 const UNARY: Record<string, (x: number) => number> = {
@@ -35,7 +35,7 @@ export function foldConstants(nodes: GraphNode[], keep: string[]): { nodes: Grap
       if (node.op === 'Const' || pinned.has(node.name) || node.inputs.some((input) => input.startsWith('^'))) continue;
       const value = evaluate(node, byName);
       if (!value) continue;
-      byName.set(node.name, { name: node.name, op: 'Const', inputs: [], attrs: { dtype: { kind: 'type', value: 'DT_FLOAT' }, value: { kind: 'tensor', value } } });
+      byName.set(node.name, constNode(node.name, value));
       folded++;
       changed = true;
     }

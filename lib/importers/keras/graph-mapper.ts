@@ -10,7 +10,7 @@
 import { FailedPreconditionError } from '../../errors.ts';
 import { DEFAULT_SIGNATURE, PREDICT_METHOD, type TensorSpec } from '../../engine/signature.ts';
 import type { DType, HostTensor } from '../../engine/tensor.ts';
-import { parseInput, pruneTo, type AttrValue, type Graph, type GraphNode } from '../graph.ts';
+import { constAttrs, parseInput, pruneTo, type AttrValue, type Graph, type GraphNode } from '../graph.ts';
 import { CONTAINER_CLASSES, layerName, layersOf } from './config.ts';
 import type { LayerCall, Sym } from './graph-emit.ts';
 import { EMITTERS } from './graph-layers.ts';
@@ -230,7 +230,7 @@ class Mapper {
       kerasMajor: this.kerasMajor,
       halfPixelBilinear: this.halfPixelBilinear,
       op: (op, opInputs, attrs = {}) => this.node(this.fresh(`${base}/${op}`), op, opInputs, attrs),
-      constant: (suffix, tensor) => this.node(this.fresh(`${base}/${suffix}`), 'Const', [], { dtype: { kind: 'type', value: tensor.dtype }, value: { kind: 'tensor', value: tensor } }),
+      constant: (suffix, tensor) => this.node(this.fresh(`${base}/${suffix}`), 'Const', [], constAttrs(tensor)),
       weight: (weight) => mapper.weight(name, layer.class_name, weight),
       fail: (message) => {
         throw new FailedPreconditionError(`${this.what}: cannot convert layer ${name} (${layer.class_name}): ${message}`);

@@ -5,7 +5,7 @@
  */
 import { FailedPreconditionError } from '../../errors.ts';
 import type { HostTensor } from '../../engine/tensor.ts';
-import type { GraphNode } from '../graph.ts';
+import { constNode, type GraphNode } from '../graph.ts';
 import type { CheckpointReader } from './checkpoint.ts';
 import { dtypeOf } from './mapper.ts';
 
@@ -36,12 +36,7 @@ export async function freezeVariables(
       throw new FailedPreconditionError(`Cannot read variable ${key} from the checkpoint: ${error.message}`);
     });
     const tensor: HostTensor = { dtype: dtypeOf(value.dtype), shape: value.shape, values: value.values as HostTensor['values'] };
-    frozen.set(node.name, {
-      name: node.name,
-      op: 'Const',
-      inputs: [],
-      attrs: { dtype: { kind: 'type', value: tensor.dtype }, value: { kind: 'tensor', value: tensor } },
-    });
+    frozen.set(node.name, constNode(node.name, tensor));
   }
   return nodes.map((node) => {
     const constant = frozen.get(node.name);

@@ -6,7 +6,7 @@
  */
 import { FailedPreconditionError } from '../../errors.ts';
 import type { DType, HostTensor } from '../../engine/tensor.ts';
-import type { AttrValue, GraphNode } from '../graph.ts';
+import { constAttrs, constNode, type AttrValue, type GraphNode } from '../graph.ts';
 import type { TfliteOperator, TfliteTensor } from './reader.ts';
 import { ACTIVATIONS } from './schema.ts';
 import { graphDType } from './tensors.ts';
@@ -208,10 +208,6 @@ export class OpContext {
 
 const float = { kind: 'type', value: 'DT_FLOAT' } as const;
 
-export function constAttrs(tensor: HostTensor): Record<string, AttrValue> {
-  return { dtype: { kind: 'type', value: tensor.dtype }, value: { kind: 'tensor', value: tensor } };
-}
-
 /** `base`, or `base_1`, `base_2`… whichever is free; reserves it. */
 export function uniqueName(taken: Set<string>, base: string): string {
   let name = base;
@@ -227,7 +223,7 @@ export function inputRef(state: SubgraphState, index: number, missing: () => nev
   const value = state.constants.get(index);
   if (!value) missing();
   const name = state.tensorNodes[index];
-  state.nodes.push({ name, op: 'Const', inputs: [], attrs: constAttrs(value) });
+  state.nodes.push(constNode(name, value));
   state.refs.set(index, name);
   return name;
 }

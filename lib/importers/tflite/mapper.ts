@@ -15,7 +15,7 @@
 import { FailedPreconditionError } from '../../errors.ts';
 import { DEFAULT_SIGNATURE, PREDICT_METHOD, type SignatureMap, type TensorSpec } from '../../engine/signature.ts';
 import type { DType, HostTensor } from '../../engine/tensor.ts';
-import { pruneTo, type AttrValue, type Graph, type GraphNode } from '../graph.ts';
+import { constAttrs, constNode, pruneTo, type AttrValue, type Graph, type GraphNode } from '../graph.ts';
 import { OpContext, uniqueName, type SubgraphState } from './context.ts';
 import { CONVERTERS } from './convert-ops.ts';
 import { OP_SPECS, type SupportedBuiltin } from './ops.ts';
@@ -132,7 +132,7 @@ function mapSubgraph(model: TfliteModel, k: number, prefix: string, nodes: Graph
   for (const i of outputs) {
     if (!state.refs.has(i) && state.constants.has(i)) {
       const name = state.tensorNodes[i];
-      nodes.push({ name, op: 'Const', inputs: [], attrs: { dtype: { kind: 'type', value: state.constants.get(i)!.dtype }, value: { kind: 'tensor', value: state.constants.get(i)! } } });
+      nodes.push(constNode(name, state.constants.get(i)!));
       state.refs.set(i, name);
     }
     const tensor = subgraph.tensors[i];
@@ -252,7 +252,7 @@ function push(state: SubgraphState, name: string, op: string, inputs: string[], 
 
 function scalarConst(state: SubgraphState, name: string, value: number): string {
   const tensor: HostTensor = { dtype: 'DT_FLOAT', shape: [], values: Float32Array.of(value) };
-  return push(state, name, 'Const', [], { dtype: type('DT_FLOAT'), value: { kind: 'tensor', value: tensor } });
+  return push(state, name, 'Const', [], constAttrs(tensor));
 }
 
 function type(value: string): AttrValue {
