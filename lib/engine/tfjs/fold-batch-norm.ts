@@ -24,7 +24,7 @@ export function foldBatchNorms(nodes: GraphNode[], keep: string[]): { nodes: Gra
   let folded = 0;
   for (const bn of nodes) {
     if (!BATCH_NORMS.has(bn.op) || bn.attrs.is_training?.kind !== 'bool' || bn.attrs.is_training.value) continue;
-    if (bn.attrs.data_format?.kind === 'string' && new TextDecoder().decode(bn.attrs.data_format.value) !== 'NHWC') continue;
+    if (!channelsLast(bn)) continue;
     const conv = byName.get(parseInput(bn.inputs[0]).node);
     if (!conv || !CONVOLUTIONS.has(conv.op) || pinned.has(conv.name) || readersOf(conv.name).length !== 1) continue;
     if ([1, 2, 3, 4, 5].some((output) => readersOf(bn.name, output).length > 0)) continue;
@@ -81,7 +81,7 @@ export function foldScaleShifts(nodes: GraphNode[], keep: string[]): { nodes: Gr
     const scale = split(mul);
     const conv = scale?.other;
     if (!scale || !conv || !CONVOLUTIONS.has(conv.op) || parseInput(scale.otherInput).output !== 0 || !soleReader(conv.name)) continue;
-    if (conv.attrs.data_format?.kind === 'string' && new TextDecoder().decode(conv.attrs.data_format.value) !== 'NHWC') continue;
+    if (!channelsLast(conv)) continue;
     const weights = constantInput(conv.inputs[1], byName);
     if (weights?.dtype !== 'DT_FLOAT') continue;
     // Conv2D filters are [h, w, in, out]; depthwise [h, w, in, multiplier] with in·multiplier outputs.
@@ -95,6 +95,12 @@ export function foldScaleShifts(nodes: GraphNode[], keep: string[]): { nodes: Gr
     folded++;
   }
   return { nodes: nodes.filter((node) => !removed.has(node.name)).flatMap((node) => replaced.get(node.name) ?? [node]), folded };
+}
+
+/** NHWC, the default when the op does not say: channels are the last dimension. */
+function channelsLast(node: GraphNode): boolean {
+  const format = node.attrs.data_format;
+  return format?.kind !== 'string' || new TextDecoder().decode(format.value) === 'NHWC';
 }
 
 /**
