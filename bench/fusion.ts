@@ -7,11 +7,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../lib/engine/backend.ts';
-import { foldBatchNorms, foldScaleShifts } from '../lib/engine/tfjs/fold-batch-norm.ts';
-import { foldConstants } from '../lib/engine/tfjs/fold-constants.ts';
+import { foldBatchNorms, foldScaleShifts } from '../lib/graph/fold-batch-norm.ts';
+import { foldConstants } from '../lib/graph/fold-constants.ts';
 import { fuseOps } from '../lib/engine/tfjs/fuse-ops.ts';
 import { loadImportedGraph } from '../lib/engine/tfjs/load-graph.ts';
-import type { TensorMap } from '../lib/engine/tensor.ts';
+import type { TensorMap } from '../lib/tensors/host-tensor.ts';
 import { importFrozenGraph } from '../lib/importers/tensorflow/frozen-graph.ts';
 import { importSavedModel } from '../lib/importers/tensorflow/saved-model.ts';
 

@@ -16,6 +16,7 @@ export type ServingErrorCode =
   | 'INTERNAL'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_ACCEPTABLE'
   | 'METHOD_NOT_ALLOWED';
 
 /** HTTP status for each code, as TF Serving's http_rest_api_handler maps them. */
@@ -30,6 +31,7 @@ export const HTTP_STATUS: Record<ServingErrorCode, number> = {
   INTERNAL: 500,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_ACCEPTABLE: 406,
   METHOD_NOT_ALLOWED: 405,
 };
 
@@ -110,6 +112,13 @@ export class PayloadTooLargeError extends ServingError {
 export class UnsupportedMediaTypeError extends ServingError {
   constructor(message: string) {
     super('UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
+/** No response format the client's `Accept` allows can carry the outputs. */
+export class NotAcceptableError extends ServingError {
+  constructor(message: string) {
+    super('NOT_ACCEPTABLE', message);
   }
 }
 

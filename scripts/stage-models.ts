@@ -9,7 +9,7 @@ import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { convertModel, parseConvertFlags } from '../lib/cli/convert.ts';
 import { FailedPreconditionError } from '../lib/errors.ts';
-import { detectModelFolder, type ModelFolder } from '../lib/importers/model-folder.ts';
+import { detectModelFolder, type ModelFolder } from '../lib/formats/detect.ts';
 
 export interface StagedVersion {
   version: string;

@@ -12,14 +12,14 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
 import { FailedPreconditionError } from '../errors.ts';
-import type { SignatureMap } from '../engine/signature.ts';
+import type { SignatureMap } from '../tensors/signature.ts';
 import { lowerToGraphModel } from '../engine/tfjs/lower-graph.ts';
 import { DEFAULT_SHARD_BYTES, writeGraphModel, writeLayersModel } from '../engine/tfjs/write-artifacts.ts';
-import type { Graph } from '../importers/graph.ts';
+import type { Graph } from '../graph/graph.ts';
 import { importFrozenGraph, readFrozenGraphOptions, type FrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
-import { detectModelFolder } from '../importers/model-folder.ts';
+import { detectModelFolder } from '../formats/detect.ts';
 import { readModelFileStart } from '../importers/read-model-file.ts';
 
 

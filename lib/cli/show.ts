@@ -7,13 +7,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailedPreconditionError } from '../errors.ts';
-import type { Signature, SignatureMap, TensorSpec } from '../engine/signature.ts';
+import type { Signature, SignatureMap, TensorSpec } from '../tensors/signature.ts';
 import { importFrozenGraph, readFrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
 import { mapSignatures } from '../importers/tensorflow/mapper.ts';
 import { decodeSavedModel } from '../importers/tensorflow/proto.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
-import { detectModelFolder } from '../importers/model-folder.ts';
+import { detectModelFolder } from '../formats/detect.ts';
 
 export const SHOW_USAGE = `Usage: lambda-serving show --dir DIR [--tag_set serve] [--signature_def NAME | --all]
 

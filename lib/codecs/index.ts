@@ -7,15 +7,16 @@ export {
   stringifyJson,
   type JsonValue,
 } from './tensor-json.ts';
+export { decodeBase64, encodeBase64, isBase64 } from './base64.ts';
+export type { BodyPart, DecodeContext, DecodedBody, MediaType, TensorCodec } from './codec.ts';
+export { parseMediaType, parseAccept } from './media-type.ts';
+export { codecFor, negotiate, registerCodec, requireCodec } from './registry.ts';
 export {
-  decodeBase64,
   decodePredictInputs,
-  encodeBase64,
   encodePredictResponse,
-  isBase64,
   readPredictBody,
   type DecodedPredictRequest,
   type PredictFormat,
-} from './predict-json.ts';
-export * from './tf-example.ts';
-export * from './classify-regress-json.ts';
+} from '../protocols/tf-serving/predict-json.ts';
+export * from '../tf-example/features.ts';
+export * from '../protocols/tf-serving/classify-regress-json.ts';

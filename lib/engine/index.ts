@@ -1,6 +1,5 @@
 /** @module engine — loaded models, signatures, host tensors and the TF.js backend. */
-export * from './tensor.ts';
-export * from './signature.ts';
+export * from '../tensors/index.ts';
 export type { LoadedModel, ModelLoader } from './model.ts';
 export { loadModel } from './load-model.ts';
 export { initBackend, BACKEND_ENV, WASM_PATH_ENV, type BackendName } from './backend.ts';

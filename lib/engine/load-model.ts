@@ -9,7 +9,7 @@ import { loadTfjsModel } from './tfjs/tfjs-model.ts';
 import { loadImportedGraph } from './tfjs/load-graph.ts';
 import { importFrozenGraph, readFrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
 import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
-import { detectModelFolder } from '../importers/model-folder.ts';
+import { detectModelFolder } from '../formats/detect.ts';
 import { FailedPreconditionError } from '../errors.ts';
 
 /**

@@ -3,8 +3,8 @@
  * on host tensors. Engines keep their own tensors and memory to themselves.
  * @module engine/model
  */
-import type { SignatureMap } from './signature.ts';
-import type { TensorMap } from './tensor.ts';
+import type { SignatureMap } from '../tensors/signature.ts';
+import type { TensorMap } from '../tensors/host-tensor.ts';
 
 export interface LoadedModel {
   /** What was loaded, e.g. `tfjs-layers-model`, `tfjs-graph-model`. */

@@ -18,8 +18,8 @@ import {
 import { encodePredictResponse, parseJson, stringifyJson } from '../codecs/index.ts';
 import { TensorResponse, type ModelService, type PredictResult, type RequestTrace } from '../service/model-service.ts';
 import { timeStage } from '../service/timings.ts';
-import { parseModelPath, type ModelPath } from './model-path.ts';
-import { modelMetadataJson, modelStatusJson } from './rest-json.ts';
+import { parseModelPath, type ModelPath } from '../protocols/tf-serving/model-path.ts';
+import { modelMetadataJson, modelStatusJson } from '../protocols/tf-serving/model-json.ts';
 
 export interface RouterOptions {
   /** Largest request body accepted, in bytes. @default 6 MiB (Lambda's synchronous payload limit) */

@@ -4,8 +4,8 @@
  * same `Graph`, or read as a `KerasModel` for tfjs-layers). Load a Graph with `loadImportedGraph`
  * and a KerasModel with `loadKerasModel` (`lambda-serving/engine`).
  */
-export type { AttrValue, Graph, GraphNode } from './graph.ts';
-export { detectModelFolder, type ModelFolder } from './model-folder.ts';
+export type { AttrValue, Graph, GraphNode } from '../graph/graph.ts';
+export { detectModelFolder, type ModelFolder } from '../formats/detect.ts';
 export { importSavedModel, type SavedModelOptions } from './tensorflow/saved-model.ts';
 export { importFrozenGraph, readFrozenGraphOptions, type FrozenGraphOptions } from './tensorflow/frozen-graph.ts';
 export { importTflite, importTfliteFile } from './tflite/index.ts';

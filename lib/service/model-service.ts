@@ -18,8 +18,8 @@ import {
 } from '../codecs/index.ts';
 import { loadModel } from '../engine/load-model.ts';
 import type { LoadedModel, ModelLoader } from '../engine/model.ts';
-import { CLASSIFY_METHOD, DEFAULT_SIGNATURE, REGRESS_METHOD, type Signature, type SignatureMap } from '../engine/signature.ts';
-import type { TensorMap } from '../engine/tensor.ts';
+import { CLASSIFY_METHOD, DEFAULT_SIGNATURE, REGRESS_METHOD, type Signature, type SignatureMap } from '../tensors/signature.ts';
+import type { TensorMap } from '../tensors/host-tensor.ts';
 import { DEFAULT_VERSION_POLICY, type ModelConfig, type VersionPolicy } from './model-config.ts';
 import { applyVersionPolicy, checkLabels, discoverVersions } from './model-versions.ts';
 import { timeStage } from './timings.ts';

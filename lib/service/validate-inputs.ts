@@ -4,8 +4,8 @@
  * @module service/validate-inputs
  */
 import { InvalidArgumentError } from '../errors.ts';
-import type { Signature } from '../engine/signature.ts';
-import { sizeOf, type TensorMap } from '../engine/tensor.ts';
+import type { Signature } from '../tensors/signature.ts';
+import { sizeOf, type TensorMap } from '../tensors/host-tensor.ts';
 
 export function validateInputs(inputs: TensorMap, signature: Signature, signatureName: string): void {
   const expected = Object.keys(signature.inputs);

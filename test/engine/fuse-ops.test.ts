@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
-import { foldBatchNorms, foldScaleShifts } from '../../lib/engine/tfjs/fold-batch-norm.ts';
-import { foldConstants } from '../../lib/engine/tfjs/fold-constants.ts';
+import { foldBatchNorms, foldScaleShifts } from '../../lib/graph/fold-batch-norm.ts';
+import { foldConstants } from '../../lib/graph/fold-constants.ts';
 import { optimizeGraph } from '../../lib/engine/tfjs/lower-graph.ts';
 import { fuseOps } from '../../lib/engine/tfjs/fuse-ops.ts';
 import { loadImportedGraph } from '../../lib/engine/tfjs/load-graph.ts';
-import type { GraphNode } from '../../lib/importers/graph.ts';
+import type { GraphNode } from '../../lib/graph/graph.ts';
 import { importFrozenGraph } from '../../lib/importers/tensorflow/frozen-graph.ts';
 import { importSavedModel } from '../../lib/importers/tensorflow/saved-model.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';

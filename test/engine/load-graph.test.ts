@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
 import { loadImportedGraph } from '../../lib/engine/tfjs/load-graph.ts';
 import { FailedPreconditionError } from '../../lib/errors.ts';
-import type { Graph, GraphNode } from '../../lib/importers/graph.ts';
+import type { Graph, GraphNode } from '../../lib/graph/graph.ts';
 
 const float = { kind: 'type', value: 'DT_FLOAT' } as const;
 const scalar = (name: string, value: number): GraphNode => ({

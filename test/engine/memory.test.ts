@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
-import { sizeOf, type TensorMap } from '../../lib/engine/tensor.ts';
+import { sizeOf, type TensorMap } from '../../lib/tensors/host-tensor.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
 
 const MODELS: Record<string, string> = {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter } from '../../lib/http/router.ts';
 import { ModelService, type InferenceContext } from '../../lib/service/model-service.ts';
-import type { TensorMap } from '../../lib/engine/tensor.ts';
+import type { TensorMap } from '../../lib/tensors/host-tensor.ts';
 import { writeLinearLayersModel, writeScaleGraphModel } from '../support/tfjs-models.ts';
 
 let dir: string;

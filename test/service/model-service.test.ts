@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
-import type { TensorMap } from '../../lib/engine/tensor.ts';
+import type { TensorMap } from '../../lib/tensors/host-tensor.ts';
 import { createRouter } from '../../lib/http/router.ts';
 import { ModelService, TensorResponse, type InferenceContext, type PredictRequest } from '../../lib/service/model-service.ts';
 import { InvalidArgumentError } from '../../lib/errors.ts';

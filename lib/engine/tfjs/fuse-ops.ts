@@ -5,7 +5,7 @@
  * and nobody else (no signature, no other node) reads it.
  * @module engine/tfjs/fuse-ops
  */
-import { parseInput, type AttrValue, type GraphNode } from '../../importers/graph.ts';
+import { parseInput, type AttrValue, type GraphNode } from '../../graph/graph.ts';
 
 const FUSED_OP: Record<string, string> = {
   MatMul: '_FusedMatMul',

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import type { Graph } from '../../importers/graph.ts';
+import type { Graph } from '../../graph/graph.ts';
 import { initBackend } from '../backend.ts';
 import type { LoadedModel } from '../model.ts';
 import { lowerToGraphModel, type LowerOptions } from './lower-graph.ts';

@@ -12,7 +12,7 @@ import { uniqueOutputNames } from '../../importers/keras/output-names.ts';
 import type { KerasModel, KerasObject } from '../../importers/keras/types.ts';
 import { initBackend } from '../backend.ts';
 import type { LoadedModel } from '../model.ts';
-import type { HostTensor } from '../tensor.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
 import { concatenate } from './file-io.ts';
 import { layersSignatures, TfjsLayersModel } from './tfjs-model.ts';
 

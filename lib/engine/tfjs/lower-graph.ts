@@ -4,12 +4,12 @@
  * @module engine/tfjs/lower-graph
  */
 import type { io } from '@tensorflow/tfjs-core';
-import type { AttrValue, Graph, GraphNode } from '../../importers/graph.ts';
-import type { HostTensor } from '../tensor.ts';
+import type { AttrValue, Graph, GraphNode } from '../../graph/graph.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
 import { FailedPreconditionError } from '../../errors.ts';
-import { pruneTo } from '../../importers/graph.ts';
-import { foldBatchNorms, foldScaleShifts } from './fold-batch-norm.ts';
-import { foldConstants } from './fold-constants.ts';
+import { pruneTo } from '../../graph/graph.ts';
+import { foldBatchNorms, foldScaleShifts } from '../../graph/fold-batch-norm.ts';
+import { foldConstants } from '../../graph/fold-constants.ts';
 import { concatenate } from './file-io.ts';
 import { fuseOps } from './fuse-ops.ts';
 

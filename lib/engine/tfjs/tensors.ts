@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../../errors.ts';
-import type { DType, HostTensor } from '../tensor.ts';
+import type { DType, HostTensor } from '../../tensors/host-tensor.ts';
 
 /** The TF.js dtype that carries each TensorFlow dtype. */
 export function tfjsDType(dtype: DType): tf.DataType {

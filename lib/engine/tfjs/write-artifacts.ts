@@ -8,8 +8,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { io } from '@tensorflow/tfjs-core';
-import type { Graph } from '../../importers/graph.ts';
-import { DEFAULT_SIGNATURE, type SignatureMap, type TensorSpec } from '../signature.ts';
+import type { Graph } from '../../graph/graph.ts';
+import { DEFAULT_SIGNATURE, type SignatureMap, type TensorSpec } from '../../tensors/signature.ts';
 
 /** tensorflowjs_converter's default shard size. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;

@@ -4,8 +4,8 @@
  * the layer, and static-shape helpers (unknown dimensions as null, read at run time when needed).
  * @module importers/keras/graph-emit
  */
-import type { DType, HostTensor } from '../../engine/tensor.ts';
-import type { AttrValue } from '../graph.ts';
+import type { DType, HostTensor } from '../../tensors/host-tensor.ts';
+import type { AttrValue } from '../../graph/graph.ts';
 
 export type Dim = number | null;
 

@@ -8,9 +8,9 @@
  * @module importers/keras/graph-mapper
  */
 import { FailedPreconditionError } from '../../errors.ts';
-import { DEFAULT_SIGNATURE, PREDICT_METHOD, type TensorSpec } from '../../engine/signature.ts';
-import type { DType, HostTensor } from '../../engine/tensor.ts';
-import { constAttrs, parseInput, pruneTo, type AttrValue, type Graph, type GraphNode } from '../graph.ts';
+import { DEFAULT_SIGNATURE, PREDICT_METHOD, type TensorSpec } from '../../tensors/signature.ts';
+import type { DType, HostTensor } from '../../tensors/host-tensor.ts';
+import { constAttrs, parseInput, pruneTo, type AttrValue, type Graph, type GraphNode } from '../../graph/graph.ts';
 import { CONTAINER_CLASSES, layerName, layersOf } from './config.ts';
 import type { LayerCall, Sym } from './graph-emit.ts';
 import { EMITTERS } from './graph-layers.ts';

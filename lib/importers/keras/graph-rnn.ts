@@ -19,7 +19,7 @@
  * the sequence in that (reversed) order.
  * @module importers/keras/graph-rnn
  */
-import type { HostTensor } from '../../engine/tensor.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
 import { activate } from './graph-activations.ts';
 import { binary, bool, type Emitter, I32, int, int32s, type LayerCall, NHWC, scalar, type Sym, T } from './graph-emit.ts';
 

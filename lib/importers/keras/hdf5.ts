@@ -8,7 +8,7 @@
  */
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { FailedPreconditionError, ServingError } from '../../errors.ts';
-import type { HostTensor } from '../../engine/tensor.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
 import { halfsToFloats } from '../float16.ts';
 
 export type { Dataset, Group, H5File };

@@ -10,7 +10,7 @@
  */
 import { unzipSync } from 'fflate';
 import { FailedPreconditionError } from '../../errors.ts';
-import type { HostTensor } from '../../engine/tensor.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
 import { childDataset, childGroup, readH5, readTensor, type Group } from './hdf5.ts';
 import { CONTAINER_CLASSES, normalizeModelConfig, parseModelJson } from './config.ts';
 import type { KerasModel, KerasObject, KerasWeight } from './types.ts';

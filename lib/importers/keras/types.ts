@@ -4,7 +4,7 @@
  * under its layer-scoped Keras name. Nothing here knows about any engine.
  * @module importers/keras/types
  */
-import type { HostTensor } from '../../engine/tensor.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
 
 /** Where a model came from. */
 export type KerasFormat =

@@ -4,8 +4,8 @@
  * @module importers/tensorflow/freeze
  */
 import { FailedPreconditionError } from '../../errors.ts';
-import type { HostTensor } from '../../engine/tensor.ts';
-import { constNode, type GraphNode } from '../graph.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
+import { constNode, type GraphNode } from '../../graph/graph.ts';
 import type { CheckpointReader } from './checkpoint.ts';
 import { dtypeOf } from './mapper.ts';
 

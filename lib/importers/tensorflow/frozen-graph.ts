@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { FailedPreconditionError } from '../../errors.ts';
-import { DEFAULT_SIGNATURE, PREDICT_METHOD, type TensorSpec } from '../../engine/signature.ts';
-import { parseInput, pruneTo, type Graph, type GraphNode } from '../graph.ts';
+import { DEFAULT_SIGNATURE, PREDICT_METHOD, type TensorSpec } from '../../tensors/signature.ts';
+import { parseInput, pruneTo, type Graph, type GraphNode } from '../../graph/graph.ts';
 import { dtypeOf, mapNode } from './mapper.ts';
 import { fillDefaultAttrs } from './op-defaults.ts';
 import { decodeGraphDef } from './proto.ts';

@@ -7,7 +7,7 @@
  * @module importers/tensorflow/inline-functions
  */
 import { FailedPreconditionError } from '../../errors.ts';
-import { parseInput, pruneTo, type GraphNode } from '../graph.ts';
+import { parseInput, pruneTo, type GraphNode } from '../../graph/graph.ts';
 import { mapNode } from './mapper.ts';
 import type { FunctionDefProto, OpDefProto } from './proto.ts';
 

@@ -3,9 +3,9 @@
  * decoded), SignatureDefs to TF Serving signatures.
  * @module importers/tensorflow/mapper
  */
-import type { Signature, SignatureMap, TensorSpec } from '../../engine/signature.ts';
-import { DTYPES, type DType, type HostTensor } from '../../engine/tensor.ts';
-import type { AttrValue, GraphNode } from '../graph.ts';
+import type { Signature, SignatureMap, TensorSpec } from '../../tensors/signature.ts';
+import { DTYPES, type DType, type HostTensor } from '../../tensors/host-tensor.ts';
+import type { AttrValue, GraphNode } from '../../graph/graph.ts';
 import {
   shapeDims,
   tensorProtoValues,

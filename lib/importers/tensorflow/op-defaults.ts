@@ -4,7 +4,7 @@
  * (`stripped_op_list`); frozen graphs do not, so common defaults are listed here as data.
  * @module importers/tensorflow/op-defaults
  */
-import type { AttrValue, GraphNode } from '../graph.ts';
+import type { AttrValue, GraphNode } from '../../graph/graph.ts';
 import { mapAttr } from './mapper.ts';
 import type { OpDefProto } from './proto.ts';
 

@@ -4,7 +4,7 @@
  * own restore function says which key is assigned to which `VarHandleOp`, so read it from there.
  * @module importers/tensorflow/restore-map
  */
-import { parseInput, type GraphNode } from '../graph.ts';
+import { parseInput, type GraphNode } from '../../graph/graph.ts';
 import { mapNode } from './mapper.ts';
 import type { FunctionDefProto } from './proto.ts';
 

@@ -5,8 +5,8 @@
  * @module importers/tflite/context
  */
 import { FailedPreconditionError } from '../../errors.ts';
-import type { DType, HostTensor } from '../../engine/tensor.ts';
-import { constAttrs, constNode, type AttrValue, type GraphNode } from '../graph.ts';
+import type { DType, HostTensor } from '../../tensors/host-tensor.ts';
+import { constAttrs, constNode, type AttrValue, type GraphNode } from '../../graph/graph.ts';
 import type { TfliteOperator, TfliteTensor } from './reader.ts';
 import { ACTIVATIONS } from './schema.ts';
 import { graphDType } from './tensors.ts';

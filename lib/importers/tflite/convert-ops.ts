@@ -4,7 +4,7 @@
  * HWIM, fully-connected weights [out,in] read transposed) and fused activations appended.
  * @module importers/tflite/convert-ops
  */
-import type { AttrValue } from '../graph.ts';
+import type { AttrValue } from '../../graph/graph.ts';
 import type { OpContext } from './context.ts';
 import {
   argReduce,
@@ -27,7 +27,7 @@ import {
 import { convertLstm } from './lstm.ts';
 import type { SupportedBuiltin } from './ops.ts';
 import { PADDINGS } from './schema.ts';
-import { sizeOf } from '../../engine/tensor.ts';
+import { sizeOf } from '../../tensors/host-tensor.ts';
 import { transposeTensor } from './tensors.ts';
 
 export type Converter = (ctx: OpContext) => void;

@@ -5,9 +5,9 @@
  * dimension is written as "whole" (-1, masks) so other batch sizes pass.
  * @module importers/tflite/convert-shapes
  */
-import type { AttrValue } from '../graph.ts';
+import type { AttrValue } from '../../graph/graph.ts';
 import type { OpContext } from './context.ts';
-import { sizeOf } from '../../engine/tensor.ts';
+import { sizeOf } from '../../tensors/host-tensor.ts';
 
 const float: AttrValue = { kind: 'type', value: 'DT_FLOAT' };
 const ints = (values: number[]): AttrValue => ({ kind: 'list', ints: values });

@@ -5,7 +5,7 @@
  * @module importers/tflite
  */
 import { FailedPreconditionError, ServingError } from '../../errors.ts';
-import type { Graph } from '../graph.ts';
+import type { Graph } from '../../graph/graph.ts';
 import { readModelFile } from '../read-model-file.ts';
 import { mapTflite } from './mapper.ts';
 import { readTflite } from './reader.ts';

@@ -17,8 +17,8 @@
  * carried from one request to the next).
  * @module importers/tflite/lstm
  */
-import type { HostTensor } from '../../engine/tensor.ts';
-import type { AttrValue } from '../graph.ts';
+import type { HostTensor } from '../../tensors/host-tensor.ts';
+import type { AttrValue } from '../../graph/graph.ts';
 import type { OpContext } from './context.ts';
 
 const float: AttrValue = { kind: 'type', value: 'DT_FLOAT' };

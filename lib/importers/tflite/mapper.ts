@@ -13,9 +13,9 @@
  * @module importers/tflite/mapper
  */
 import { FailedPreconditionError } from '../../errors.ts';
-import { DEFAULT_SIGNATURE, PREDICT_METHOD, type SignatureMap, type TensorSpec } from '../../engine/signature.ts';
-import type { DType, HostTensor } from '../../engine/tensor.ts';
-import { constAttrs, constNode, pruneTo, type AttrValue, type Graph, type GraphNode } from '../graph.ts';
+import { DEFAULT_SIGNATURE, PREDICT_METHOD, type SignatureMap, type TensorSpec } from '../../tensors/signature.ts';
+import type { DType, HostTensor } from '../../tensors/host-tensor.ts';
+import { constAttrs, constNode, pruneTo, type AttrValue, type Graph, type GraphNode } from '../../graph/graph.ts';
 import { OpContext, uniqueName, type SubgraphState } from './context.ts';
 import { CONVERTERS } from './convert-ops.ts';
 import { OP_SPECS, type SupportedBuiltin } from './ops.ts';

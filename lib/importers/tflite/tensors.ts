@@ -3,7 +3,7 @@
  * (per tensor or per channel along `quantized_dimension`), and layout permutations.
  * @module importers/tflite/tensors
  */
-import { sizeOf, type DType, type HostTensor } from '../../engine/tensor.ts';
+import { sizeOf, type DType, type HostTensor } from '../../tensors/host-tensor.ts';
 import { halfToFloat } from '../float16.ts';
 import type { TfliteQuantization, TfliteTensor } from './reader.ts';
 import { TENSOR_TYPES, type TensorTypeName } from './schema.ts';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../lib/engine/backend.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
-import type { HostTensor, TensorMap } from '../../../lib/engine/tensor.ts';
+import type { HostTensor, TensorMap } from '../../../lib/tensors/host-tensor.ts';
 import { FailedPreconditionError } from '../../../lib/errors.ts';
 import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
 import { importKerasBytes, importKerasFile, type KerasModel, type KerasObject, type KerasWeight } from '../../../lib/importers/keras/index.ts';

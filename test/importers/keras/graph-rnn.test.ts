@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../lib/engine/backend.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
-import type { HostTensor, TensorMap } from '../../../lib/engine/tensor.ts';
+import type { HostTensor, TensorMap } from '../../../lib/tensors/host-tensor.ts';
 import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
 import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';
 import { importKerasBytes, type KerasModel } from '../../../lib/importers/keras/index.ts';

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { expect } from 'vitest';
 import { FailedPreconditionError } from '../../../lib/errors.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
-import type { HostTensor, TensorMap } from '../../../lib/engine/tensor.ts';
+import type { HostTensor, TensorMap } from '../../../lib/tensors/host-tensor.ts';
 import { loadImportedGraph } from '../../../lib/engine/tfjs/load-graph.ts';
 import { loadKerasModel } from '../../../lib/engine/tfjs/load-keras.ts';
 import { kerasToGraph } from '../../../lib/importers/keras/graph-mapper.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../../lib/engine/load-model.ts';
-import type { HostTensor } from '../../../lib/engine/tensor.ts';
+import type { HostTensor } from '../../../lib/tensors/host-tensor.ts';
 import { fixture, HAVE_FIXTURES } from '../../support/fixtures.ts';
 
 type TfNode = {

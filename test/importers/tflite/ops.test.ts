@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../lib/engine/backend.ts';
-import type { HostTensor } from '../../../lib/engine/tensor.ts';
+import type { HostTensor } from '../../../lib/tensors/host-tensor.ts';
 import { loadImportedGraph } from '../../../lib/engine/tfjs/load-graph.ts';
 import { InvalidArgumentError } from '../../../lib/errors.ts';
 import { CONVERTERS } from '../../../lib/importers/tflite/convert-ops.ts';

@@ -3,19 +3,17 @@
  * into `predictions` / `outputs`, with the errors TF Serving gives for bodies that do not fit.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../lib/errors.ts';
-import type { Signature, TensorSpec } from '../../lib/engine/signature.ts';
-import type { DType, HostTensor } from '../../lib/engine/tensor.ts';
+import { InvalidArgumentError } from '../../../lib/errors.ts';
+import type { Signature, TensorSpec } from '../../../lib/tensors/signature.ts';
+import type { DType, HostTensor } from '../../../lib/tensors/host-tensor.ts';
+import { decodeBase64, encodeBase64, isBase64 } from '../../../lib/codecs/base64.ts';
 import {
-  decodeBase64,
   decodePredictInputs,
-  encodeBase64,
   encodePredictResponse,
-  isBase64,
   readPredictBody,
   type PredictFormat,
-} from '../../lib/codecs/predict-json.ts';
-import { parseJson } from '../../lib/codecs/tensor-json.ts';
+} from '../../../lib/protocols/tf-serving/predict-json.ts';
+import { parseJson } from '../../../lib/codecs/tensor-json.ts';
 
 function spec(dtype: DType, shape: number[] | null = null): TensorSpec {
   return { tensorName: 'unused:0', dtype, shape };

@@ -3,7 +3,7 @@
  * `/v1/models/<name>[/versions/<v> | /labels/<l>][/metadata | :predict | :classify | :regress]`.
  * @module http/model-path
  */
-import { InvalidArgumentError, NotFoundError } from '../errors.ts';
+import { InvalidArgumentError, NotFoundError } from '../../errors.ts';
 
 export type ModelAction = 'status' | 'metadata' | 'predict' | 'classify' | 'regress';
 

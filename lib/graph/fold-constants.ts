@@ -5,8 +5,8 @@
  * of the same name, so readers are unchanged.
  * @module engine/tfjs/fold-constants
  */
-import { constantInput, constNode, type GraphNode } from '../../importers/graph.ts';
-import { sizeOf, type HostTensor } from '../tensor.ts';
+import { constantInput, constNode, type GraphNode } from './graph.ts';
+import { sizeOf, type HostTensor } from '../tensors/host-tensor.ts';
 
 const UNARY: Record<string, (x: number) => number> = {
   Identity: (x) => x,

@@ -4,8 +4,8 @@
  * signatures. Engines lower it (TF.js today); nothing here knows about any engine.
  * @module importers/graph
  */
-import type { SignatureMap } from '../engine/signature.ts';
-import type { DType, HostTensor } from '../engine/tensor.ts';
+import type { SignatureMap } from '../tensors/signature.ts';
+import type { DType, HostTensor } from '../tensors/host-tensor.ts';
 
 /** A decoded NodeDef attribute. */
 export type AttrValue =

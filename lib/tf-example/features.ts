@@ -6,9 +6,9 @@
  */
 import protobuf from 'protobufjs';
 import { InvalidArgumentError } from '../errors.ts';
-import type { ExampleFeatureSpec } from '../engine/signature.ts';
-import { allocateValues, sizeOf, type HostTensor, type TensorMap } from '../engine/tensor.ts';
-import type { JsonValue } from './tensor-json.ts';
+import type { ExampleFeatureSpec } from '../tensors/signature.ts';
+import { allocateValues, sizeOf, type HostTensor, type TensorMap } from '../tensors/host-tensor.ts';
+import type { JsonValue } from '../codecs/tensor-json.ts';
 
 /** One example: feature key → its values (float_list / int64_list as numbers, bytes_list as bytes). */
 export type ExampleFeatures = Map<string, number[] | Uint8Array[]>;

@@ -3,9 +3,9 @@
  * and `{"results": [value, ...]}`, from the signature's `classes`/`scores` or `outputs` tensors.
  * @module codecs/classify-regress-json
  */
-import { InternalError } from '../errors.ts';
-import type { TensorMap } from '../engine/tensor.ts';
-import { formatFloat32, stringifyJson } from './tensor-json.ts';
+import { InternalError } from '../../errors.ts';
+import type { TensorMap } from '../../tensors/host-tensor.ts';
+import { formatFloat32, stringifyJson } from '../../codecs/tensor-json.ts';
 
 export function encodeClassifyResponse(outputs: TensorMap, count: number): string {
   const { classes, scores } = outputs;

@@ -7,8 +7,8 @@
  * parameter are constants and nothing else reads the convolution or the intermediate results.
  * @module engine/tfjs/fold-batch-norm
  */
-import type { HostTensor } from '../tensor.ts';
-import { constantInput, constNode, parseInput, type GraphNode } from '../../importers/graph.ts';
+import type { HostTensor } from '../tensors/host-tensor.ts';
+import { constantInput, constNode, parseInput, type GraphNode } from './graph.ts';
 
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']);
 const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2dNative']);

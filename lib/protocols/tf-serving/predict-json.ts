@@ -3,8 +3,8 @@
  * into HostTensors typed by the signature, and output tensors into `predictions` / `outputs`.
  * @module codecs/predict-json
  */
-import { InternalError, InvalidArgumentError } from '../errors.ts';
-import type { Signature } from '../engine/signature.ts';
+import { InternalError, InvalidArgumentError } from '../../errors.ts';
+import type { Signature } from '../../tensors/signature.ts';
 import {
   INTEGER_RANGE,
   allocateValues,
@@ -13,8 +13,9 @@ import {
   type HostTensor,
   type TensorMap,
   type TensorValues,
-} from '../engine/tensor.ts';
-import { formatFloat32, formatFloat64, type JsonValue } from './tensor-json.ts';
+} from '../../tensors/host-tensor.ts';
+import { decodeBase64, encodeBase64, isBase64 } from '../../codecs/base64.ts';
+import { formatFloat32, formatFloat64, type JsonValue } from '../../codecs/tensor-json.ts';
 
 /** `row`: the body has `instances`; `columnar`: it has `inputs`. The response follows the request. */
 export type PredictFormat = 'row' | 'columnar';
@@ -487,27 +488,6 @@ function writeSlice(parts: string[], tensor: OutputWriter, dim: number, offset: 
     writeSlice(parts, tensor, dim + 1, offset + k * stride);
   }
   parts.push(']');
-}
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** True for standard-alphabet base64 with or without `=` padding (no whitespace, no URL-safe alphabet). */
-export function isBase64(text: string): boolean {
-  if (!BASE64.test(text)) return false;
-  const padded = text.endsWith('=');
-  return padded ? text.length % 4 === 0 : text.length % 4 !== 1;
-}
-
-/** Decodes standard base64 (padding optional) into bytes. */
-export function decodeBase64(text: string): Uint8Array {
-  if (!isBase64(text)) throw new InvalidArgumentError('Invalid base64 text');
-  const buffer = Buffer.from(text, 'base64');
-  return new Uint8Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length));
-}
-
-/** Encodes bytes as standard, padded base64. */
-export function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 function isObject(value: JsonValue | undefined): value is JsonObject {

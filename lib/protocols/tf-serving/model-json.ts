@@ -3,8 +3,8 @@
  * GetModelMetadataResponse as proto3 JSON).
  * @module http/rest-json
  */
-import type { Signature, SignatureMap, TensorSpec } from '../engine/signature.ts';
-import type { VersionStatus } from '../service/model-service.ts';
+import type { Signature, SignatureMap, TensorSpec } from '../../tensors/signature.ts';
+import type { VersionStatus } from '../../service/model-service.ts';
 
 export function modelStatusJson(statuses: VersionStatus[]) {
   return {

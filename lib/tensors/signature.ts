@@ -2,7 +2,7 @@
  * Signatures in TF Serving's terms: what a model accepts and returns, independent of the engine.
  * @module engine/signature
  */
-import type { DType, HostTensor } from './tensor.ts';
+import type { DType, HostTensor } from './host-tensor.ts';
 
 /** TF Serving's default signature key. */
 export const DEFAULT_SIGNATURE = 'serving_default';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailedPreconditionError } from '../../lib/errors.ts';
-import { detectModelFolder } from '../../lib/importers/model-folder.ts';
+import { detectModelFolder } from '../../lib/formats/detect.ts';
 
 let root: string;
 let count = 0;

@@ -5,9 +5,9 @@
  * build those tensors from tf.Examples (or TF Serving's JSON examples) before the graph runs.
  * @module importers/tensorflow/example-parsing
  */
-import type { ExampleFeatureSpec, SignatureMap } from '../../engine/signature.ts';
-import { constantInput, pruneTo, type GraphNode } from '../graph.ts';
-import { dtypeOf } from './mapper.ts';
+import type { ExampleFeatureSpec, SignatureMap } from '../tensors/signature.ts';
+import { constantInput, pruneTo, type GraphNode } from '../graph/graph.ts';
+import { dtypeOf } from '../importers/tensorflow/mapper.ts';
 
 /** Ops between a constant and ParseExample that keep its values (Reshape of a default, say). */
 const VALUE_PRESERVING = new Set(['Identity', 'Reshape']);
