@@ -3,7 +3,7 @@
  * `--flag value`, with underscores or hyphens in the name (`--rest_api_port`, `--rest-api-port`).
  * @module cli/serve-flags
  */
-import { DEFAULT_MAX_BODY_BYTES } from '../http/router.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../http/app.ts';
 import { parseFlags, UsageError } from './flags.ts';
 
 const DEFAULT_REST_API_PORT = 8501;
@@ -23,6 +23,10 @@ export interface ServeOptions {
   restApiTimeoutInMs?: number;
   /** @default 6 MiB */
   maxBodyBytes?: number;
+  /** `:classify`/`:regress` only on signatures with that method_name (tensorflow_model_server's flag). @default false */
+  enableSignatureMethodNameCheck?: boolean;
+  /** One log line per request on stderr. @default true */
+  requestLog?: boolean;
   /** TF Serving flags that were given but do not apply here (`--port`, …), for a note. */
   ignored: string[];
 }
@@ -39,6 +43,9 @@ Flags (as tensorflow_model_server; --flag=value or --flag value; _ or - in names
                                 (.config, .pbtxt, .txt), or the same as .yaml/.yml/.json
   --rest_api_timeout_in_ms=N    Deadline of each REST request, in milliseconds
   --max_body_bytes=6291456      Largest accepted request body (default: Lambda's 6 MiB limit)
+  --enable_signature_method_name_check
+                                :classify/:regress only on signatures whose method_name says so
+  --request_log=true            One line per request on stderr (method, path, status, timings)
 
 Give exactly one of --model_base_path and --model_config_file.
 Accepted and ignored: --port, --enable_batching, --batching_parameters_file,
@@ -64,6 +71,8 @@ const FLAGS: Record<string, FlagSpec> = {
   model_config_file: { kind: 'string', key: 'modelConfigFile' },
   rest_api_timeout_in_ms: { kind: 'positiveInt', key: 'restApiTimeoutInMs' },
   max_body_bytes: { kind: 'positiveInt', key: 'maxBodyBytes' },
+  enable_signature_method_name_check: { kind: 'bool', key: 'enableSignatureMethodNameCheck' },
+  request_log: { kind: 'bool', key: 'requestLog' },
   // tensorflow_model_server flags with no meaning here.
   port: { kind: 'string' },
   enable_batching: { kind: 'bool' },
@@ -84,7 +93,7 @@ export function parseServeFlags(argv: string[]): ServeOptions {
   const stray = argv.includes('--') ? '--' : positional[0];
   if (stray !== undefined) throw new UsageError(`Unexpected argument '${stray}': serve takes only --flags`);
 
-  const given: Partial<Record<OptionKey, string | number>> = {};
+  const given: Partial<Record<OptionKey, string | number | boolean>> = {};
   const ignored: string[] = [];
   for (const [name, value] of Object.entries(flags)) {
     const spec = FLAGS[name];
@@ -99,6 +108,8 @@ export function parseServeFlags(argv: string[]): ServeOptions {
     ignored,
   };
   if (given.restApiTimeoutInMs !== undefined) options.restApiTimeoutInMs = given.restApiTimeoutInMs as number;
+  if (given.enableSignatureMethodNameCheck !== undefined) options.enableSignatureMethodNameCheck = given.enableSignatureMethodNameCheck as boolean;
+  if (given.requestLog !== undefined) options.requestLog = given.requestLog as boolean;
 
   const basePath = given.modelBasePath as string | undefined;
   const configFile = given.modelConfigFile as string | undefined;
@@ -121,8 +132,11 @@ export function parseServeFlags(argv: string[]): ServeOptions {
   return options;
 }
 
-function convert(flag: string, kind: FlagKind, value: string): string | number {
+function convert(flag: string, kind: FlagKind, value: string): string | number | boolean {
   switch (kind) {
+    case 'bool':
+      if (value !== 'true' && value !== 'false') throw new UsageError(`${flag} must be true or false, not '${value}'`);
+      return value === 'true';
     case 'port': {
       const port = /^\d+$/.test(value) ? Number(value) : NaN;
       if (!Number.isInteger(port)) throw new UsageError(`${flag} must be a port number, not '${value}'`);

@@ -1,11 +1,12 @@
 /**
  * `lambda-serving serve`: tensorflow_model_server's REST side on the local machine, through the
- * same router the Lambda handler uses.
+ * same app the Lambda handler uses.
  * @module cli/serve
  */
 import path from 'node:path';
-import { createRouter } from '../http/router.ts';
+import { createApp } from '../http/app.ts';
 import { listen, type RunningServer } from '../http/node.ts';
+import { observeRequests, requestLogLine } from '../observability/request-record.ts';
 import { DEFAULT_VERSION_POLICY, type ModelConfig } from '../service/model-config.ts';
 import { ModelService } from '../service/model-service.ts';
 import { readModelConfigFile } from './model-config-file.ts';
@@ -15,11 +16,16 @@ import { parseServeFlags, type ServeOptions } from './serve-flags.ts';
 export async function serve(options: ServeOptions, log: (line: string) => void = console.log): Promise<RunningServer> {
   const configs = await modelConfigs(options);
   const services = configs.map((config) => ModelService.fromConfig(config));
-  const router = createRouter(services, { maxBodyBytes: options.maxBodyBytes, timeoutMs: options.restApiTimeoutInMs });
-  const server = await listen(router.fetch, { port: options.restApiPort, hostname: options.restApiHost });
+  const app = createApp(services, {
+    maxBodyBytes: options.maxBodyBytes,
+    timeoutMs: options.restApiTimeoutInMs,
+    signatureMethodNameCheck: options.enableSignatureMethodNameCheck,
+    middleware: options.requestLog === false ? [] : [observeRequests((record) => console.error(requestLogLine(record)))],
+  });
+  const server = await listen(app.fetch, { port: options.restApiPort, hostname: options.restApiHost });
   const shownHost = options.restApiHost === '0.0.0.0' ? 'localhost' : options.restApiHost;
   for (const service of services) {
-    log(`lambda-serving: model ${service.name} from ${service.basePath} at http://${shownHost}:${server.port}/v1/models/${service.name}`);
+    log(`lambda-serving: model ${service.name} from ${service.basePath} at http://${shownHost}:${server.port}/v1/models/${service.name} and /v2/models/${service.name}`);
     service.load().then(
       async () => log(`lambda-serving: model ${service.name} versions ${(await service.servedVersions()).join(', ')} AVAILABLE`),
       (error: Error) => log(`lambda-serving: model ${service.name} failed to load: ${error.message}`),

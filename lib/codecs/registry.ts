@@ -3,7 +3,7 @@
  * so a Lambda whose clients only send JSON never evaluates Arrow or busboy at cold start.
  * @module codecs/registry
  */
-import { NotAcceptableError, UnsupportedMediaTypeError } from '../errors.ts';
+import { UnsupportedMediaTypeError } from '../errors.ts';
 import type { TensorCodec } from './codec.ts';
 import { acceptMatches, parseAccept } from './media-type.ts';
 
@@ -62,7 +62,8 @@ export async function requireCodec(essence: string, alsoAccepted: readonly strin
 
 /**
  * The response format an `Accept` header asks for: `default` (the protocol's own JSON) when the
- * header allows it first, else the first codec that can encode; 406 when nothing fits.
+ * header allows it first — or allows nothing we write, since TF Serving's clients never had to
+ * send a useful Accept — else the first codec that can encode.
  * @param defaults media types the protocol writes itself (e.g. `application/json`)
  */
 export async function negotiate(accept: string | undefined | null, defaults: readonly string[]): Promise<TensorCodec | 'default'> {
@@ -74,7 +75,5 @@ export async function negotiate(accept: string | undefined | null, defaults: rea
       if (codec.encode) return codec;
     }
   }
-  throw new NotAcceptableError(
-    `None of the media types in Accept (${accept}) can be written; available: ${[...defaults, 'application/x-npy', 'application/x-npz', 'application/vnd.apache.arrow.stream'].join(', ')}`,
-  );
+  return 'default';
 }

@@ -1,19 +1,20 @@
 /**
  * The AWS Lambda adapter: Hono's own aws-lambda `handle` (API Gateway REST v1, HTTP API v2,
- * function URLs, ALB; base64 bodies) plus the one thing it lacks for us — stripping a named
- * stage from an HTTP API's `rawPath`.
+ * function URLs, ALB; `isBase64Encoded` bodies in, binary media types out as base64) plus the one
+ * thing it lacks for us — stripping a named stage from an HTTP API's `rawPath`.
  * @module http/lambda
  */
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, Context as LambdaContext } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { powertoolsObserver, type InvocationObserver } from '../observability/powertools.ts';
+import { observeRequests } from '../observability/request-record.ts';
 import type { ModelService } from '../service/model-service.ts';
-import { createRouter, type RouterOptions } from './router.ts';
+import { createApp, type AppOptions } from './app.ts';
 
 /** The events API Gateway (REST v1, HTTP API v2), function URLs and ALB send. */
 export type HttpEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent | LambdaEvent;
 
-export interface HandlerOptions extends RouterOptions {
+export interface HandlerOptions extends AppOptions {
   /** Logs and metrics per invocation; `false` for none. @default Powertools (JSON logs, EMF metrics) */
   observer?: InvocationObserver | false;
 }
@@ -28,7 +29,8 @@ export function createHandler(services: ModelService | ModelService[], options: 
     service.load().catch((error: unknown) => console.error(`lambda-serving: ${service.name} failed to load`, error));
   }
   const observer = options.observer === undefined ? powertoolsObserver() : options.observer;
-  const handler = handle(createRouter(list, { ...options, onRequest: options.onRequest ?? (observer ? observer.record : undefined) }));
+  const middleware = [...(observer ? [observeRequests(observer.record)] : []), ...(options.middleware ?? [])];
+  const handler = handle(createApp(list, { ...options, middleware }));
   return async (event: HttpEvent, context?: LambdaContext) => {
     if (!observer) return handler(withoutStagePrefix(event as LambdaEvent), context);
     observer.start(context);

@@ -7,7 +7,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context as LambdaContext } from 'aws-lambda';
-import type { RequestRecord } from '../http/router.ts';
+import type { RequestRecord } from './request-record.ts';
 
 export interface PowertoolsObserverOptions {
   /** @default a Logger with service name from POWERTOOLS_SERVICE_NAME, else `lambda-serving` */

@@ -1,25 +1,17 @@
 /**
- * `ModelService`: one served model (all its versions) plus the hooks a user overrides, in the
- * spirit of ModelArts' TfServingBaseService. It knows nothing of HTTP or Lambda.
+ * `ModelService`: one served model (all its versions) and the data plane every protocol calls —
+ * resolve a version, then `preprocess` → `inference` → `postprocess` on protocol-neutral requests.
+ * In the spirit of ModelArts' TfServingBaseService; it knows no wire format, HTTP or Lambda.
  * @module service/model-service
  */
 import path from 'node:path';
-import { InvalidArgumentError, NotFoundError, ServingError, UnavailableError, UnimplementedError } from '../errors.ts';
-import {
-  decodeExample,
-  decodePredictInputs,
-  denseFeatures,
-  encodeClassifyResponse,
-  encodeRegressResponse,
-  jsonExamples,
-  readPredictBody,
-  type JsonValue,
-  type PredictFormat,
-} from '../codecs/index.ts';
+import { InvalidArgumentError, NotFoundError, ServingError, UnavailableError } from '../errors.ts';
 import { loadModel } from '../engine/load-model.ts';
 import type { LoadedModel, ModelLoader } from '../engine/model.ts';
-import { CLASSIFY_METHOD, DEFAULT_SIGNATURE, REGRESS_METHOD, type Signature, type SignatureMap } from '../tensors/signature.ts';
 import type { TensorMap } from '../tensors/host-tensor.ts';
+import type { Signature, SignatureMap } from '../tensors/signature.ts';
+import { exampleFeatures } from '../tf-example/example-inputs.ts';
+import type { InferRequest, InferResponse } from './infer-request.ts';
 import { DEFAULT_VERSION_POLICY, type ModelConfig, type VersionPolicy } from './model-config.ts';
 import { applyVersionPolicy, checkLabels, discoverVersions } from './model-versions.ts';
 import { timeStage } from './timings.ts';
@@ -44,14 +36,10 @@ export interface VersionSelector {
   label?: string;
 }
 
-/** A predict request after the body was parsed, before any tensor exists. */
-export interface PredictRequest {
-  /** The whole JSON body; a custom `preprocess` may accept fields of its own. */
-  body: { [key: string]: JsonValue };
-  /** `signature_name` from the body, else `serving_default`. */
-  signatureName: string;
-  /** `columnar` when the body has `inputs`, else `row`; the default postprocess answers in kind. */
-  format: PredictFormat;
+/** One served version, as resolved for a request. */
+export interface ServedVersion {
+  version: number;
+  model: LoadedModel;
 }
 
 /** What every hook of one request sees. */
@@ -61,23 +49,13 @@ export interface InferenceContext {
   readonly signatureName: string;
   readonly signature: Signature;
   readonly model: LoadedModel;
-  readonly format: PredictFormat;
+  /** The request as the protocol decoded it: raw body, parameters, requested outputs. */
+  readonly request: InferRequest;
   /** Milliseconds per stage (`preprocess`, `inference`, `postprocess`), filled as the request goes. */
   readonly timings: Record<string, number>;
 }
 
-/** Tensors to encode as TF Serving's `predictions` / `outputs`. */
-export class TensorResponse {
-  constructor(
-    readonly outputs: TensorMap,
-    readonly format: PredictFormat,
-  ) {}
-}
-
-/** A postprocess result: tensors to encode the TF Serving way, or any JSON body of the user's. */
-export type PredictResult = TensorResponse | JsonValue;
-
-/** What a caller learns about one predict: filled in as the request goes, even when it fails. */
+/** What a caller learns about one request: filled in as it goes, even when it fails. */
 export interface RequestTrace {
   version?: number;
   signatureName?: string;
@@ -106,7 +84,7 @@ interface VersionSlot {
  * class MnistService extends ModelService {
  *   override postprocess(outputs: TensorMap, context: InferenceContext) {
  *     const probabilities = outputs.probabilities.values as Float32Array;
- *     return { digit: probabilities.indexOf(Math.max(...probabilities)) };
+ *     return { body: { digit: probabilities.indexOf(Math.max(...probabilities)) } };
  *   }
  * }
  * export const handler = createHandler(new MnistService({ name: 'mnist', basePath: 'models/mnist' }));
@@ -139,43 +117,50 @@ export class ModelService {
 
   // ---- hooks -----------------------------------------------------------------------------
 
-  /** Request → named input tensors. Default: TF Serving's `instances` / `inputs` decoding. */
-  preprocess(request: PredictRequest, context: InferenceContext): TensorMap | Promise<TensorMap> {
-    const { payload, format } = readPredictBody(request.body);
-    return decodePredictInputs(payload, format, context.signature);
+  /** Request → named input tensors. Default: the inputs the protocol decoded from the body. */
+  preprocess(request: InferRequest, _context: InferenceContext): TensorMap | Promise<TensorMap> {
+    return request.inputs;
   }
 
   /**
    * Named inputs → named outputs. Default: check them against the signature and run the model;
-   * for a signature that parses tf.Example in its graph, parse the serialized examples here.
+   * a signature that parses tf.Example in its graph gets its serialized examples parsed here.
    */
   async inference(inputs: TensorMap, context: InferenceContext): Promise<TensorMap> {
-    validateInputs(inputs, context.signature, context.signatureName);
-    const { examples } = context.signature;
-    if (!examples) return context.model.run(context.signatureName, inputs);
-    const serialized = Object.values(inputs)[0].values;
-    if (!Array.isArray(serialized)) throw new InvalidArgumentError(`Signature '${context.signatureName}' takes serialized tf.Example strings`);
-    const parsed = serialized.map((bytes, i) => decodeExample(bytes, `Input example ${i}`));
-    return context.model.run(context.signatureName, denseFeatures(parsed, examples.features));
+    const { signature, signatureName, model, request } = context;
+    validateInputs(inputs, signature, signatureName);
+    const feed = signature.examples ? exampleFeatures(inputs, signature, signatureName) : inputs;
+    return model.run(signatureName, feed, request.outputNames);
   }
 
-  /** Outputs → response. Default: TF Serving's `predictions` / `outputs` in the request's format. */
-  postprocess(outputs: TensorMap, context: InferenceContext): PredictResult | Promise<PredictResult> {
-    return new TensorResponse(outputs, context.format);
+  /** Outputs → response. Default: the tensors, for the protocol to encode in the client's format. */
+  postprocess(outputs: TensorMap, _context: InferenceContext): InferResponse | Promise<InferResponse> {
+    return { outputs };
   }
 
-  // ---- serving -------------------------------------------------------------------------------
+  // ---- the data plane ------------------------------------------------------------------------
 
-  /** Runs one predict request body through the hooks; `trace` collects version and timings. */
-  async predict(body: JsonValue, selector: VersionSelector = {}, trace: RequestTrace = { timings: {} }): Promise<PredictResult> {
-    const { request, version, model, signature } = await this.begin(body, selector, trace);
+  /**
+   * Runs one request through the hooks on the selected version (resolved first when not given).
+   * `trace` collects the version, signature and per-stage timings, even when the request fails.
+   */
+  async infer(
+    request: InferRequest,
+    target: ServedVersion | VersionSelector = {},
+    trace: RequestTrace = { timings: {} },
+  ): Promise<InferResponse> {
+    const { version, model } = 'model' in target ? target : await this.resolve(target);
+    trace.version = version;
+    trace.signatureName = request.signatureName;
+    const signature = this.signature(model, request.signatureName);
+    if (request.outputNames) checkOutputNames(request.outputNames, signature, request.signatureName);
     const context: InferenceContext = {
       modelName: this.name,
       version,
       signatureName: request.signatureName,
       signature,
       model,
-      format: request.format,
+      request,
       timings: trace.timings,
     };
     const inputs = await timeStage(context.timings, 'preprocess', () => this.preprocess(request, context));
@@ -183,29 +168,18 @@ export class ModelService {
     return timeStage(context.timings, 'postprocess', () => this.postprocess(outputs, context));
   }
 
-  /** TF Serving's classify API: JSON examples (plus `context`) through a classify signature. */
-  classify(body: JsonValue, selector: VersionSelector = {}, trace: RequestTrace = { timings: {} }): Promise<string> {
-    return this.runExamples(CLASSIFY_METHOD, body, selector, trace);
+  /** The signature `name` of a loaded version, or TF Serving's 400 naming the ones there are. */
+  signature(model: LoadedModel, name: string): Signature {
+    if (Object.hasOwn(model.signatures, name)) return model.signatures[name];
+    throw new InvalidArgumentError(
+      `Serving signature name: "${name}" not found in signature def (model ${this.name} has ${Object.keys(model.signatures).map((s) => `"${s}"`).join(', ')})`,
+    );
   }
 
-  /** TF Serving's regress API: JSON examples (plus `context`) through a regress signature. */
-  regress(body: JsonValue, selector: VersionSelector = {}, trace: RequestTrace = { timings: {} }): Promise<string> {
-    return this.runExamples(REGRESS_METHOD, body, selector, trace);
-  }
-
-  private async runExamples(method: string, body: JsonValue, selector: VersionSelector, trace: RequestTrace): Promise<string> {
-    const { request, model, signature } = await this.begin(body, selector, trace);
-    if (signature.methodName !== method) {
-      throw new InvalidArgumentError(`Expected signature '${request.signatureName}' to have method_name ${method}, it has ${signature.methodName}`);
-    }
-    if (signature.unavailable) throw new UnimplementedError(`Signature '${request.signatureName}': ${signature.unavailable}`);
-    if (!signature.examples) {
-      throw new UnimplementedError(`Signature '${request.signatureName}' does not parse tf.Example in its graph; call :predict instead`);
-    }
-    const examples = jsonExamples(request.body.examples, request.body.context);
-    const inputs = await timeStage(trace.timings, 'preprocess', () => denseFeatures(examples, signature.examples!.features));
-    const outputs = await timeStage(trace.timings, 'inference', () => model.run(request.signatureName, inputs));
-    return method === CLASSIFY_METHOD ? encodeClassifyResponse(outputs, examples.length) : encodeRegressResponse(outputs, examples.length);
+  /** Picks the version a selector names (highest served by default) and waits for its load. */
+  async resolve(selector: VersionSelector = {}): Promise<ServedVersion> {
+    const slot = this.pick(await this.versionSlots(), selector);
+    return { version: slot.version, model: await this.loadSlot(slot) };
   }
 
   /** Signatures of the selected version. */
@@ -252,30 +226,10 @@ export class ModelService {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  /** Reads the body, picks the version and the signature, and notes both in the trace. */
-  private async begin(body: JsonValue, selector: VersionSelector, trace: RequestTrace) {
-    const request = predictRequest(body);
-    const { version, model } = await this.resolve(selector);
-    trace.version = version;
-    trace.signatureName = request.signatureName;
-    const signature = model.signatures[request.signatureName];
-    if (!signature) {
-      throw new InvalidArgumentError(
-        `Serving signature name: "${request.signatureName}" not found in signature def (model ${this.name} has ${Object.keys(model.signatures).map((s) => `"${s}"`).join(', ')})`,
-      );
-    }
-    return { request, version, model, signature };
-  }
-
-  private async resolve(selector: VersionSelector): Promise<{ version: number; model: LoadedModel }> {
-    const slot = this.pick(await this.versionSlots(), selector);
-    return { version: slot.version, model: await this.loadSlot(slot) };
-  }
-
   private pick(slots: Map<number, VersionSlot>, selector: VersionSelector): VersionSlot {
     const served = [...slots.keys()];
     if (selector.label !== undefined) {
-      const version = this.versionLabels[selector.label];
+      const version = Object.hasOwn(this.versionLabels, selector.label) ? this.versionLabels[selector.label] : undefined;
       if (version === undefined) {
         throw new NotFoundError(`Model ${this.name} has no version label '${selector.label}'`);
       }
@@ -336,13 +290,13 @@ export class ModelService {
   }
 }
 
-function predictRequest(body: JsonValue): PredictRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new InvalidArgumentError('Request body must be a JSON object');
+function checkOutputNames(names: string[], signature: Signature, signatureName: string): void {
+  const unknown = names.filter((name) => !Object.hasOwn(signature.outputs, name));
+  if (unknown.length) {
+    throw new InvalidArgumentError(
+      `Unknown output${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')} for signature '${signatureName}' (outputs: ${Object.keys(signature.outputs).map((n) => `'${n}'`).join(', ')})`,
+    );
   }
-  const signatureName = body.signature_name ?? DEFAULT_SIGNATURE;
-  if (typeof signatureName !== 'string') throw new InvalidArgumentError("'signature_name' must be a string");
-  return { body, signatureName: signatureName || DEFAULT_SIGNATURE, format: 'inputs' in body ? 'columnar' : 'row' };
 }
 
 function describe(slot: VersionSlot): VersionStatus {

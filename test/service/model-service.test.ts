@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
 import type { TensorMap } from '../../lib/tensors/host-tensor.ts';
-import { createRouter } from '../../lib/http/router.ts';
-import { ModelService, TensorResponse, type InferenceContext, type PredictRequest } from '../../lib/service/model-service.ts';
+import { createApp } from '../../lib/http/app.ts';
+import { createInferRequest, isBodyResponse, type InferRequest, type TensorResponse } from '../../lib/service/infer-request.ts';
+import { ModelService, type InferenceContext } from '../../lib/service/model-service.ts';
 import { InvalidArgumentError } from '../../lib/errors.ts';
 import { heldOutDigits } from '../../scripts/mnist-data.ts';
 import { REPO_ROOT } from '../support/serve-process.ts';
@@ -17,8 +18,9 @@ const basePath = path.join(REPO_ROOT, 'models', 'mnist');
 
 /** ModelArts-style service: takes flat 784-pixel lists in 0–255 and answers the digit. */
 class DigitService extends ModelService {
-  override preprocess(request: PredictRequest): TensorMap {
-    const images = request.body.images;
+  override preprocess(request: InferRequest): TensorMap {
+    const body = request.raw.json as { images?: unknown };
+    const images = body?.images;
     if (!Array.isArray(images)) throw new InvalidArgumentError("'images' must be a list of 784-pixel lists");
     const values = new Float32Array(images.length * 784);
     images.forEach((image, i) => {
@@ -35,7 +37,7 @@ class DigitService extends ModelService {
       const row = Array.from(probabilities.subarray(i, i + 10));
       digits.push(row.indexOf(Math.max(...row)));
     }
-    return { digits, model_version: context.version, signature: context.signatureName };
+    return { body: { digits, model_version: context.version, signature: context.signatureName } };
   }
 }
 
@@ -47,9 +49,11 @@ describe('ModelService', () => {
   it('lets a subclass replace preprocess and postprocess', async () => {
     const digits = heldOutDigits().slice(0, 20);
     const service = new DigitService({ name: 'digits', basePath });
-    const result = (await service.predict({
+    const response = await service.infer(jsonRequest({
       images: digits.map((digit) => Array.from(digit.pixels, (p) => Math.round(p * 255))),
-    })) as { digits: number[]; model_version: number; signature: string };
+    }));
+    if (!isBodyResponse(response)) throw new Error('expected the postprocess body');
+    const result = response.body as { digits: number[]; model_version: number; signature: string };
     expect(result.model_version).toBe(1);
     expect(result.signature).toBe('serving_default');
     const correct = result.digits.filter((digit, i) => digit === digits[i].label).length;
@@ -58,7 +62,7 @@ describe('ModelService', () => {
 
   it('reports a hook\'s InvalidArgumentError as the request\'s error', async () => {
     const service = new DigitService({ name: 'digits', basePath });
-    await expect(service.predict({ images: [[1, 2]] })).rejects.toThrow(/images\[0\] must hold 784 pixels/);
+    await expect(service.infer(jsonRequest({ images: [[1, 2]] }))).rejects.toThrow(/images\[0\] must hold 784 pixels/);
   });
 
   it('names the model\'s signature input and output after its layers', async () => {
@@ -70,15 +74,47 @@ describe('ModelService', () => {
     expect(signatures.serving_default.outputs.probabilities.shape).toEqual([-1, 10]);
   });
 
-  it('returns TensorResponse by default, in the request\'s format', async () => {
+  it('passes the decoded inputs through by default and answers tensors', async () => {
     const service = new ModelService({ name: 'mnist', basePath });
-    const image = Array.from({ length: 28 }, () => new Array(28).fill(0));
-    const row = await service.predict({ instances: [image] });
-    const columnar = await service.predict({ inputs: [image] });
-    expect(row).toBeInstanceOf(TensorResponse);
-    expect((row as TensorResponse).format).toBe('row');
-    expect((columnar as TensorResponse).format).toBe('columnar');
-    expect((row as TensorResponse).outputs.probabilities.shape).toEqual([1, 10]);
+    const image = { dtype: 'DT_FLOAT' as const, shape: [1, 28, 28], values: new Float32Array(784) };
+    const response = await service.infer(createInferRequest({ inputs: { image } }));
+    expect(isBodyResponse(response)).toBe(false);
+    const { outputs } = response as TensorResponse;
+    expect(Object.keys(outputs)).toEqual(['probabilities']);
+    expect(outputs.probabilities.shape).toEqual([1, 10]);
+    const sum = (outputs.probabilities.values as Float32Array).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 5);
+  });
+
+  it('decodes lazily: a hook that reads only the raw body never trips over its format', async () => {
+    let decoded = 0;
+    const request = createInferRequest({
+      raw: { bytes: new Uint8Array(0) },
+      inputs: () => {
+        decoded++;
+        throw new InvalidArgumentError('not a TF Serving body');
+      },
+    });
+    const service = new DigitService({ name: 'digits', basePath });
+    await expect(service.infer(request)).rejects.toThrow(/'images' must be a list/);
+    expect(decoded).toBe(0);
+  });
+
+  it('answers only the outputs the request names, and refuses unknown ones', async () => {
+    const service = new ModelService({ name: 'mnist', basePath });
+    const image = { dtype: 'DT_FLOAT' as const, shape: [1, 28, 28], values: new Float32Array(784) };
+    await expect(service.infer(createInferRequest({ inputs: { image }, outputNames: ['nope'] }))).rejects.toThrow(/Unknown output 'nope'/);
+    const response = (await service.infer(createInferRequest({ inputs: { image }, outputNames: ['probabilities'] }))) as TensorResponse;
+    expect(Object.keys(response.outputs)).toEqual(['probabilities']);
+  });
+
+  it('looks signature names and labels up as own properties only', async () => {
+    const service = new ModelService({ name: 'mnist', basePath, versionLabels: { stable: 1 } });
+    const image = { dtype: 'DT_FLOAT' as const, shape: [1, 28, 28], values: new Float32Array(784) };
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      await expect(service.infer(createInferRequest({ signatureName: name, inputs: { image } }))).rejects.toThrow(InvalidArgumentError);
+      await expect(service.resolve({ label: name })).rejects.toThrow(/no version label/);
+    }
   });
 
   it('loads eagerly with load() and reports AVAILABLE', async () => {
@@ -87,12 +123,12 @@ describe('ModelService', () => {
     expect(await service.status()).toEqual([{ version: 1, state: 'AVAILABLE' }]);
   });
 
-  it('keeps tf.memory() flat across 1,000 requests through the router', async () => {
-    const router = createRouter([new ModelService({ name: 'mnist', basePath })]);
+  it('keeps tf.memory() flat across 1,000 requests through the app', async () => {
+    const app = createApp([new ModelService({ name: 'mnist', basePath })]);
     const digit = heldOutDigits()[0];
     const body = JSON.stringify({ instances: [Array.from({ length: 28 }, (_, r) => Array.from(digit.pixels.subarray(r * 28, r * 28 + 28)))] });
     const send = async () => {
-      const response = await router.fetch(new Request('http://localhost/v1/models/mnist:predict', { method: 'POST', body }));
+      const response = await app.fetch(new Request('http://localhost/v1/models/mnist:predict', { method: 'POST', body }));
       expect(response.status).toBe(200);
       await response.text();
     };
@@ -105,3 +141,12 @@ describe('ModelService', () => {
     expect(afterThousand.numBytes).toBe(afterFirst.numBytes);
   });
 });
+
+function jsonRequest(body: { [key: string]: unknown }): InferRequest {
+  return createInferRequest({
+    raw: { bytes: new TextEncoder().encode(JSON.stringify(body)), mediaType: 'application/json', json: body as never },
+    inputs: () => {
+      throw new InvalidArgumentError('no TF Serving inputs in this body');
+    },
+  });
+}

@@ -1,20 +1,20 @@
 /**
- * The router through `fetch` alone: TF Serving's REST routes, its JSON shapes and its errors.
+ * The app through `fetch` alone: TF Serving's REST routes, its JSON shapes and its errors.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRouter } from '../../lib/http/router.ts';
+import { createApp } from '../../lib/http/app.ts';
 import { ModelService, type InferenceContext } from '../../lib/service/model-service.ts';
 import type { TensorMap } from '../../lib/tensors/host-tensor.ts';
 import { writeLinearLayersModel, writeScaleGraphModel } from '../support/tfjs-models.ts';
 
 let dir: string;
-let router: ReturnType<typeof createRouter>;
+let app: ReturnType<typeof createApp>;
 
 function call(method: string, url: string, body?: string, headers: Record<string, string> = {}) {
-  return router.fetch(
+  return app.fetch(
     new Request(`http://localhost${url}`, { method, body, headers: { 'content-type': 'application/json', ...headers } }),
   );
 }
@@ -35,12 +35,12 @@ class SlowService extends ModelService {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'router-'));
+  dir = await mkdtemp(path.join(os.tmpdir(), 'app-'));
   // Two versions with different weights, so each answer shows which version ran.
   await writeLinearLayersModel(path.join(dir, 'linear', '1'), 0.5, 2);
   await writeLinearLayersModel(path.join(dir, 'linear', '2'), 2, 1);
   await writeScaleGraphModel(path.join(dir, 'scale', '7'), 3);
-  router = createRouter(
+  app = createApp(
     [
       new ModelService({
         name: 'linear',
@@ -213,7 +213,7 @@ describe('bad requests get a 4xx naming the problem', () => {
   it('a path outside the API', async () => {
     await expectError(await call('GET', '/v2/whatever'), 404, /Malformed request/);
   });
-  it('and the router keeps serving afterwards', async () => {
+  it('and the app keeps serving afterwards', async () => {
     const response = await predict('{"instances": [[2.0]]}');
     expect(await response.text()).toBe('{"predictions":[[5.0]]}');
   });
@@ -221,7 +221,7 @@ describe('bad requests get a 4xx naming the problem', () => {
 
 describe('deadlines and load failures', () => {
   it('answers 504 when a request outlives rest_api_timeout_in_ms', async () => {
-    const slow = createRouter([new SlowService({ name: 'slow', basePath: path.join(dir, 'linear') })], { timeoutMs: 50 });
+    const slow = createApp([new SlowService({ name: 'slow', basePath: path.join(dir, 'linear') })], { timeoutMs: 50 });
     const response = await slow.fetch(
       new Request('http://localhost/v1/models/slow:predict', { method: 'POST', body: '{"instances": [[1.0]]}' }),
     );
@@ -242,7 +242,7 @@ describe('deadlines and load failures', () => {
         return loadModel(versionDir);
       },
     });
-    const flaky = createRouter([service]);
+    const flaky = createApp([service]);
     const send = () =>
       flaky.fetch(new Request('http://localhost/v1/models/flaky:predict', { method: 'POST', body: '{"instances": [[1.0]]}' }));
 
