@@ -33,6 +33,10 @@ function functionFor(model, packaging, own = settings(model)) {
       { httpApi: { method: 'GET', path: `/v1/models/${model}` } },
       // /versions/<v>[:predict|/metadata], /labels/<l>..., /metadata: the router parses the rest.
       { httpApi: { method: 'ANY', path: `/v1/models/${model}/{proxy+}` } },
+      // KServe V2: metadata, /ready, /infer, /versions/<v>/... . The server-wide /v2 and
+      // /v2/health/* routes belong to no one model: each function URL answers them.
+      { httpApi: { method: 'GET', path: `/v2/models/${model}` } },
+      { httpApi: { method: 'ANY', path: `/v2/models/${model}/{proxy+}` } },
     ],
   };
   for (const key of ['memorySize', 'timeout', 'provisionedConcurrency', 'ephemeralStorageSize']) {

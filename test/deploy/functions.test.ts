@@ -12,7 +12,7 @@ const { zip, image, functionFor } = require('../../deploy/functions.cjs') as {
 };
 
 describe('generated functions', () => {
-  it('gives every handler a zip function with TF Serving routes and an IAM function URL', () => {
+  it('gives every handler a zip function with TF Serving and KServe V2 routes and an IAM function URL', () => {
     const functions = zip();
     expect(Object.keys(functions).sort()).toEqual(['halfplustwo', 'mnist']);
     expect(functions.mnist).toEqual({
@@ -23,6 +23,8 @@ describe('generated functions', () => {
         { httpApi: { method: 'POST', path: '/v1/models/mnist:predict' } },
         { httpApi: { method: 'GET', path: '/v1/models/mnist' } },
         { httpApi: { method: 'ANY', path: '/v1/models/mnist/{proxy+}' } },
+        { httpApi: { method: 'GET', path: '/v2/models/mnist' } },
+        { httpApi: { method: 'ANY', path: '/v2/models/mnist/{proxy+}' } },
       ],
     });
   });

@@ -73,6 +73,8 @@ describe('npm run package', () => {
       expect(routes).toContain(`POST /v1/models/${model}:predict`);
       expect(routes).toContain(`GET /v1/models/${model}`);
       expect(routes).toContain(`ANY /v1/models/${model}/{proxy+}`);
+      expect(routes).toContain(`GET /v2/models/${model}`);
+      expect(routes).toContain(`ANY /v2/models/${model}/{proxy+}`);
     }
     const urls = resources.filter((r) => r.Type === 'AWS::Lambda::Url');
     expect(urls).toHaveLength(Object.keys(CASES).length);

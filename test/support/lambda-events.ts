@@ -6,8 +6,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export interface EventInput {
   method: string;
+  /** The path, optionally with a `?query` (split into the event's query fields). */
   path: string;
-  body?: string;
+  /** Bytes always travel base64-encoded with isBase64Encoded, as API Gateway sends binary media. */
+  body?: string | Uint8Array;
   /** Send the body base64-encoded with isBase64Encoded, as API Gateway does for binary media. */
   base64?: boolean;
   headers?: Record<string, string>;
@@ -17,13 +19,22 @@ const now = new Date('2026-11-23T10:00:00Z');
 
 function encodeBody(input: EventInput) {
   if (input.body === undefined) return { body: undefined, isBase64Encoded: false };
+  if (input.body instanceof Uint8Array) return { body: Buffer.from(input.body).toString('base64'), isBase64Encoded: true };
   return input.base64
     ? { body: Buffer.from(input.body).toString('base64'), isBase64Encoded: true }
     : { body: input.body, isBase64Encoded: false };
 }
 
+function splitPath(input: EventInput): { path: string; query: string; params: Record<string, string> | null } {
+  const [path, query = ''] = input.path.split('?', 2);
+  const params = query ? Object.fromEntries(new URLSearchParams(query)) : null;
+  return { path, query, params };
+}
+
 /** API Gateway REST API (payload format 1.0). */
-export function restApiEvent(input: EventInput): APIGatewayProxyEvent {
+export function restApiEvent(full: EventInput): APIGatewayProxyEvent {
+  const { path, params } = splitPath(full);
+  const input = { ...full, path };
   const headers = { 'content-type': 'application/json', Host: 'abc123.execute-api.us-east-1.amazonaws.com', ...input.headers };
   return {
     resource: '/{proxy+}',
@@ -31,8 +42,8 @@ export function restApiEvent(input: EventInput): APIGatewayProxyEvent {
     httpMethod: input.method,
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    queryStringParameters: params,
+    multiValueQueryStringParameters: params && Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]])),
     pathParameters: { proxy: input.path.slice(1) },
     stageVariables: null,
     requestContext: {
@@ -59,13 +70,15 @@ export function restApiEvent(input: EventInput): APIGatewayProxyEvent {
 }
 
 /** API Gateway HTTP API (payload format 2.0) on a stage; rawPath carries the stage name. */
-export function httpApiEvent(input: EventInput, stage = '$default'): APIGatewayProxyEventV2 {
+export function httpApiEvent(full: EventInput, stage = '$default'): APIGatewayProxyEventV2 {
+  const { path, query } = splitPath(full);
+  const input = { ...full, path };
   const rawPath = stage === '$default' ? input.path : `/${stage}${input.path}`;
   return {
     version: '2.0',
     routeKey: `${input.method} ${input.path}`,
     rawPath,
-    rawQueryString: '',
+    rawQueryString: query,
     headers: { 'content-type': 'application/json', host: 'abc123.execute-api.us-east-1.amazonaws.com', ...input.headers },
     requestContext: {
       accountId: '123456789012',
