@@ -8,11 +8,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, Sequential } from '@tensorflow/tfjs-layers';
 import { FailedPreconditionError, InvalidArgumentError } from '../../errors.ts';
-import { uniqueOutputNames } from '../../importers/keras/output-names.ts';
-import type { KerasModel, KerasObject } from '../../importers/keras/types.ts';
+import { uniqueOutputNames, type KerasModel, type KerasObject } from '../../graph/keras-model.ts';
 import { initBackend } from '../backend.ts';
 import type { LoadedModel } from '../model.ts';
 import type { HostTensor } from '../../tensors/host-tensor.ts';
+import { halfsToFloats } from '../../tensors/float16.ts';
 import { concatenate } from './file-io.ts';
 import { layersSignatures, TfjsLayersModel } from './tfjs-model.ts';
 
@@ -65,11 +65,15 @@ export async function loadKerasModel(model: KerasModel, what: string): Promise<L
 
 /** Float weights travel as float32, integer ones as int32 (TF.js has nothing wider). */
 function tfjsValues(tensor: HostTensor, what: string): Float32Array | Int32Array {
-  const { values } = tensor;
+  const { dtype, values } = tensor;
+  if (dtype === 'DT_HALF') return halfsToFloats(values as Uint16Array);
   if (values instanceof Float32Array) return values;
-  if (values instanceof Float64Array && (tensor.dtype === 'DT_DOUBLE' || tensor.dtype === 'DT_HALF')) return Float32Array.from(values);
+  if (values instanceof Float64Array) return Float32Array.from(values);
   if (values instanceof Int32Array) return values;
-  if (values instanceof BigInt64Array || values instanceof BigUint64Array || values instanceof Float64Array) {
+  if (values instanceof Int8Array || values instanceof Int16Array || values instanceof Uint16Array || (values instanceof Uint8Array && dtype === 'DT_UINT8')) {
+    return Int32Array.from(values);
+  }
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array || values instanceof Uint32Array) {
     const out = new Int32Array(values.length);
     for (let i = 0; i < values.length; i++) {
       const value = Number(values[i]);

@@ -7,7 +7,7 @@
  * @module importers/keras/config
  */
 import { FailedPreconditionError } from '../../errors.ts';
-import type { KerasObject } from './types.ts';
+import type { KerasObject } from '../../graph/keras-model.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

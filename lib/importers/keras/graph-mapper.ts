@@ -9,13 +9,12 @@
  */
 import { FailedPreconditionError } from '../../errors.ts';
 import { DEFAULT_SIGNATURE, PREDICT_METHOD, type TensorSpec } from '../../tensors/signature.ts';
-import type { DType, HostTensor } from '../../tensors/host-tensor.ts';
+import { numbersOf, type DType, type HostTensor } from '../../tensors/host-tensor.ts';
 import { constAttrs, parseInput, pruneTo, type AttrValue, type Graph, type GraphNode } from '../../graph/graph.ts';
 import { CONTAINER_CLASSES, layerName, layersOf } from './config.ts';
 import type { LayerCall, Sym } from './graph-emit.ts';
 import { EMITTERS } from './graph-layers.ts';
-import type { KerasModel, KerasObject } from './types.ts';
-import { uniqueOutputNames } from './output-names.ts';
+import { uniqueOutputNames, type KerasModel, type KerasObject } from '../../graph/keras-model.ts';
 
 /** `[layer, node index, tensor index]` as inbound nodes, input_layers and output_layers name tensors. */
 type TensorRef = [string, number, number];
@@ -269,7 +268,7 @@ class Mapper {
     const tensor = this.weights.get(`${layer}/${weight}`);
     if (!tensor) throw new FailedPreconditionError(`${this.what}: layer ${layer} (${className}) has no weight ${layer}/${weight}`);
     if (Array.isArray(tensor.values) || tensor.dtype === 'DT_BOOL') throw new FailedPreconditionError(`${this.what}: weight ${layer}/${weight} is ${tensor.dtype}, not numeric`);
-    const values = tensor.values instanceof Float32Array ? tensor.values : Float32Array.from(tensor.values as ArrayLike<number | bigint>, Number);
+    const values = tensor.values instanceof Float32Array ? tensor.values : Float32Array.from(numbersOf(tensor));
     return { dtype: 'DT_FLOAT', shape: tensor.shape, values };
   }
 }

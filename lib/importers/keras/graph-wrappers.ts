@@ -17,7 +17,7 @@
  * @module importers/keras/graph-wrappers
  */
 import { FailedPreconditionError } from '../../errors.ts';
-import type { KerasObject } from './types.ts';
+import type { KerasObject } from '../../graph/keras-model.ts';
 import { binary, type Emitter, I32, int, int32s, type LayerCall, reshape, scalar, shapeOperand, type Sym, T } from './graph-emit.ts';
 import { recurrent } from './graph-rnn.ts';
 

@@ -9,7 +9,7 @@ import { FailedPreconditionError } from '../../errors.ts';
 import { childGroup, childDataset, readH5, readTensor, stringAttr, stringListAttr, type Group } from './hdf5.ts';
 import { layerIndex, normalizeModelConfig, parseModelJson, type LayerInfo } from './config.ts';
 import { containerWeights } from './keras-v3.ts';
-import type { KerasModel, KerasObject, KerasWeight } from './types.ts';
+import type { KerasModel, KerasObject, KerasWeight } from '../../graph/keras-model.ts';
 
 /** Reads a full-model Keras HDF5 file (`model.save('m.h5')`). */
 export async function readKerasH5(bytes: Uint8Array, what: string): Promise<KerasModel> {

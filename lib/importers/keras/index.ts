@@ -9,9 +9,9 @@ import { readModelFile } from '../read-model-file.ts';
 import { parseModelJson } from './config.ts';
 import { readKerasH5, readKerasH5Weights } from './h5-model.ts';
 import { readKerasV3 } from './keras-v3.ts';
-import type { KerasModel, KerasObject } from './types.ts';
+import type { KerasModel, KerasObject } from '../../graph/keras-model.ts';
 
-export type { KerasFormat, KerasModel, KerasObject, KerasWeight } from './types.ts';
+export type { KerasFormat, KerasModel, KerasObject, KerasWeight } from '../../graph/keras-model.ts';
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // \x89HDF\r\n\x1a\n
 const ZIP_SIGNATURE = [0x50, 0x4b, 0x03, 0x04]; // PK\x03\x04

@@ -13,7 +13,7 @@ import { FailedPreconditionError } from '../../errors.ts';
 import type { HostTensor } from '../../tensors/host-tensor.ts';
 import { childDataset, childGroup, readH5, readTensor, type Group } from './hdf5.ts';
 import { CONTAINER_CLASSES, normalizeModelConfig, parseModelJson } from './config.ts';
-import type { KerasModel, KerasObject, KerasWeight } from './types.ts';
+import type { KerasModel, KerasObject, KerasWeight } from '../../graph/keras-model.ts';
 
 const CONFIG = 'config.json';
 const METADATA = 'metadata.json';

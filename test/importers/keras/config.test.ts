@@ -8,7 +8,7 @@ import { FailedPreconditionError } from '../../../lib/errors.ts';
 import { layerIndex, normalizeModelConfig } from '../../../lib/importers/keras/config.ts';
 import { kerasWeightName } from '../../../lib/importers/keras/h5-model.ts';
 import { snakeCase } from '../../../lib/importers/keras/keras-v3.ts';
-import type { KerasObject } from '../../../lib/importers/keras/types.ts';
+import type { KerasObject } from '../../../lib/graph/keras-model.ts';
 
 const dense = (name: string, inbound?: string) => ({
   class_name: 'Dense',
