@@ -1,7 +1,11 @@
-/** @module engine — loaded models, signatures, host tensors and the TF.js backend. */
+/**
+ * @module engine — loaded models, signatures, host tensors, the engines (TF.js today) behind one
+ * `Engine` interface, and the TF.js backend.
+ */
 export * from '../tensors/index.ts';
 export type { LoadedModel, ModelLoader } from './model.ts';
 export { loadModel } from './load-model.ts';
+export { ENGINES, engineFor, loadArtifact, type Engine, type EngineLoadOptions } from './engine.ts';
 export { initBackend, BACKEND_ENV, WASM_PATH_ENV, type BackendName } from './backend.ts';
 export { loadImportedGraph } from './tfjs/load-graph.ts';
 export { loadKerasModel } from './tfjs/load-keras.ts';

@@ -1,8 +1,9 @@
 /**
- * What a model version folder holds, decided once for serving, `show` and `convert` alike.
- * @module importers/model-folder
+ * What a model version folder (or one model file) holds, decided once for serving, packaging,
+ * `show` and `convert` alike.
+ * @module formats/detect
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailedPreconditionError } from '../errors.ts';
 
@@ -19,8 +20,39 @@ export type ModelFolder =
    */
   | { kind: 'keras'; file: string; architectureFile?: string };
 
+/** The kinds of model this project reads, one per entry of the format registry. */
+export type FormatKind = ModelFolder['kind'];
+
 const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
 
+/**
+ * What `location` holds: a folder as `detectModelFolder` decides, or one file — read as the kind
+ * the caller `expects` when that kind is a single file (`convert --input_format` names it), else by
+ * its name: `model.json`/`.json` TF.js, `saved_model.pb` its SavedModel folder, `.pb` a frozen graph
+ * (without a names file), `.tflite`, Keras `.h5`/`.hdf5`/`.keras`.
+ */
+export async function detectModel(location: string, expects?: FormatKind): Promise<ModelFolder> {
+  const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
+    throw new FailedPreconditionError(`Cannot read ${location}: ${error.code ?? error.message}`);
+  });
+  if (info.isDirectory()) return detectModelFolder(location);
+  switch (expects) {
+    case 'tfjs':
+      return { kind: 'tfjs', modelJson: location };
+    case 'frozen_graph':
+    case 'tflite':
+    case 'keras':
+      return { kind: expects, file: location };
+  }
+  if (location.endsWith('.json')) return { kind: 'tfjs', modelJson: location };
+  if (path.basename(location) === 'saved_model.pb') return { kind: 'saved_model', dir: path.dirname(location) };
+  if (location.endsWith('.pb')) return { kind: 'frozen_graph', file: location };
+  if (location.endsWith('.tflite')) return { kind: 'tflite', file: location };
+  if (KERAS_FILE.test(location)) return { kind: 'keras', file: location };
+  throw new FailedPreconditionError(`${location} is not a model: expected a model folder, a .pb, a .tflite, a Keras .h5/.keras or a model.json`);
+}
+
+/** What the folder `dir` holds, decided from its file names (and what its `.json` files are). */
 export async function detectModelFolder(dir: string): Promise<ModelFolder> {
   const files = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     throw new FailedPreconditionError(`Cannot read model folder ${dir}: ${error.code ?? error.message}`);

@@ -1,0 +1,41 @@
+/**
+ * What reading a model gives an engine: an engine-neutral artifact, whatever the file format.
+ * @module formats/artifact
+ */
+import type { Graph } from '../graph/graph.ts';
+import type { KerasModel } from '../graph/keras-model.ts';
+import type { FormatKind } from './detect.ts';
+
+interface ArtifactBase {
+  /** The format it was read from. */
+  format: FormatKind;
+  /** Names it in errors and logs, e.g. `SavedModel models/m/1`, `Keras model models/m/1/m.h5`. */
+  what: string;
+  /** The file or folder read (the SavedModel folder, the `.pb`, `.tflite`, Keras file or `model.json`). */
+  path: string;
+}
+
+/** A TensorFlow graph (SavedModels, frozen graphs and TFLite flatbuffers are all mapped onto it). */
+export interface GraphArtifact extends ArtifactBase {
+  kind: 'graph';
+  graph: Graph;
+}
+
+/** A Keras model, as its file holds it (architecture + weights). */
+export interface KerasArtifact extends ArtifactBase {
+  kind: 'keras';
+  model: KerasModel;
+  /**
+   * The same model mapped onto TensorFlow ops, for engines (or output formats) that need a graph;
+   * throws a FailedPreconditionError naming the layers it cannot map. The mapper loads on first call.
+   */
+  toGraph(): Promise<Graph>;
+}
+
+/** A TF.js model folder (`model.json` + weight shards), already in the form the TF.js engine loads. */
+export interface TfjsArtifact extends ArtifactBase {
+  kind: 'tfjs';
+  modelJson: string;
+}
+
+export type ModelArtifact = GraphArtifact | KerasArtifact | TfjsArtifact;
