@@ -1,8 +1,9 @@
 /**
  * Engine-neutral tensors: what crosses the boundary between codecs, ModelService hooks and an
  * engine. Plain typed arrays, so no engine's memory management leaks into user code.
- * @module engine/tensor
+ * @module tensors/host-tensor
  */
+import { halfsToFloats } from './float16.ts';
 
 /** TensorFlow dtypes by their TF Serving names (as metadata prints them). */
 export const DTYPES = [
@@ -24,27 +25,59 @@ export const DTYPES = [
 export type DType = (typeof DTYPES)[number];
 
 /**
- * Element storage per dtype:
- * - DT_FLOAT, DT_HALF: Float32Array; DT_DOUBLE: Float64Array
- * - DT_INT8/16/32, DT_UINT8/16: Int32Array; DT_UINT32: Float64Array (exact up to 2^32)
- * - DT_INT64: BigInt64Array; DT_UINT64: BigUint64Array (values beyond 2^53 stay exact)
- * - DT_BOOL: Uint8Array of 0/1
- * - DT_STRING: an array of byte strings
+ * The exact element storage of each dtype: one typed array per dtype, so a value is never widened
+ * on the way between a codec and an engine.
+ * - DT_HALF: the IEEE binary16 bits (`halfToFloat` / `floatToHalf` in ./float16.ts convert)
+ * - DT_INT64 / DT_UINT64: bigints, exact beyond 2^53
+ * - DT_BOOL: 0 or 1
+ * - DT_STRING: one byte string per element
  */
-export type TensorValues =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Uint8Array
-  | Uint8Array[];
+export interface DTypeStorage {
+  DT_FLOAT: Float32Array;
+  DT_DOUBLE: Float64Array;
+  DT_HALF: Uint16Array;
+  DT_INT8: Int8Array;
+  DT_INT16: Int16Array;
+  DT_INT32: Int32Array;
+  DT_INT64: BigInt64Array;
+  DT_UINT8: Uint8Array;
+  DT_UINT16: Uint16Array;
+  DT_UINT32: Uint32Array;
+  DT_UINT64: BigUint64Array;
+  DT_BOOL: Uint8Array;
+  DT_STRING: Uint8Array[];
+}
 
-/** A dense tensor in host memory, row-major. */
-export interface HostTensor {
-  dtype: DType;
+/** The values array of a `D` tensor. */
+export type ValuesOf<D extends DType> = DTypeStorage[D];
+
+/** Any dtype's values array. */
+export type TensorValues = ValuesOf<DType>;
+
+/** The dtypes stored in a typed array (all but DT_STRING). */
+export type NumericDType = Exclude<DType, 'DT_STRING'>;
+
+/** The typed-array constructor of each numeric dtype. */
+export const STORAGE: { readonly [D in NumericDType]: new (length: number) => ValuesOf<D> } = {
+  DT_FLOAT: Float32Array,
+  DT_DOUBLE: Float64Array,
+  DT_HALF: Uint16Array,
+  DT_INT8: Int8Array,
+  DT_INT16: Int16Array,
+  DT_INT32: Int32Array,
+  DT_INT64: BigInt64Array,
+  DT_UINT8: Uint8Array,
+  DT_UINT16: Uint16Array,
+  DT_UINT32: Uint32Array,
+  DT_UINT64: BigUint64Array,
+  DT_BOOL: Uint8Array,
+};
+
+/** A dense tensor in host memory, row-major; `values` is the dtype's {@link DTypeStorage}. */
+export interface HostTensor<D extends DType = DType> {
+  dtype: D;
   shape: number[];
-  values: TensorValues;
+  values: ValuesOf<D>;
 }
 
 /** Named tensors: a signature's inputs or outputs keyed by their signature (alias) names. */
@@ -57,26 +90,22 @@ export function sizeOf(shape: readonly number[]): number {
   return size;
 }
 
-/** Allocates storage of the right kind for `size` elements of `dtype`. */
-export function allocateValues(dtype: DType, size: number): TensorValues {
-  switch (dtype) {
-    case 'DT_FLOAT':
-    case 'DT_HALF':
-      return new Float32Array(size);
-    case 'DT_DOUBLE':
-    case 'DT_UINT32':
-      return new Float64Array(size);
-    case 'DT_INT64':
-      return new BigInt64Array(size);
-    case 'DT_UINT64':
-      return new BigUint64Array(size);
-    case 'DT_BOOL':
-      return new Uint8Array(size);
-    case 'DT_STRING':
-      return new Array<Uint8Array>(size);
-    default:
-      return new Int32Array(size);
-  }
+/** Zeroed storage of the exact kind for `size` elements of `dtype` (DT_STRING: empty slots). */
+export function allocateValues<D extends DType>(dtype: D, size: number): ValuesOf<D> {
+  if (dtype === 'DT_STRING') return new Array<Uint8Array>(size) as ValuesOf<D>;
+  return new STORAGE[dtype as NumericDType](size) as ValuesOf<D>;
+}
+
+/**
+ * A numeric tensor's values as numbers: DT_HALF decoded from its bits, 64-bit integers converted
+ * (approximate beyond 2^53), the rest as they are. Throws for DT_STRING.
+ */
+export function numbersOf(tensor: HostTensor): ArrayLike<number> {
+  const { dtype, values } = tensor;
+  if (Array.isArray(values)) throw new TypeError(`${dtype} values are not numbers`);
+  if (dtype === 'DT_HALF') return halfsToFloats(values as Uint16Array);
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) return Float64Array.from(values, Number);
+  return values as ArrayLike<number>;
 }
 
 /** True for the dtypes whose values are floating point. */
@@ -84,7 +113,7 @@ export function isFloatDType(dtype: DType): boolean {
   return dtype === 'DT_FLOAT' || dtype === 'DT_DOUBLE' || dtype === 'DT_HALF';
 }
 
-/** Inclusive value range of the integer dtypes that store in Int32Array or Float64Array. */
+/** Inclusive value range of the integer dtypes whose values are JavaScript numbers (not bigints). */
 export const INTEGER_RANGE: Partial<Record<DType, readonly [number, number]>> = {
   DT_INT8: [-128, 127],
   DT_INT16: [-32768, 32767],

@@ -8,8 +8,7 @@
  */
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { FailedPreconditionError, ServingError } from '../../errors.ts';
-import type { HostTensor } from '../../tensors/host-tensor.ts';
-import { halfsToFloats } from '../float16.ts';
+import { STORAGE, allocateValues, type HostTensor } from '../../tensors/host-tensor.ts';
 
 export type { Dataset, Group, H5File };
 
@@ -143,11 +142,11 @@ function describe(value: unknown): string {
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 
-/** A numeric dataset as a host tensor: float32/64 and half as floats, integers as integers. */
+/** A numeric dataset as a host tensor of the dataset's own dtype (half as its binary16 bits). */
 export function readTensor(dataset: Dataset): HostTensor {
   const { type, size, signed } = dataset.metadata;
   const shape = dataset.shape ?? [];
-  if (type === H5T_FLOAT && size === 2) return { dtype: 'DT_HALF', shape, values: halfsToFloats(rawHalfs(dataset)) };
+  if (type === H5T_FLOAT && size === 2) return { dtype: 'DT_HALF', shape, values: rawHalfs(dataset) };
   if (type !== H5T_FLOAT && type !== H5T_INTEGER) {
     throw new Error(`dataset ${dataset.path} holds HDF5 type class ${type}, not numbers`);
   }
@@ -156,11 +155,14 @@ export function readTensor(dataset: Dataset): HostTensor {
   if (values instanceof Float64Array) return { dtype: 'DT_DOUBLE', shape, values };
   if (values instanceof BigInt64Array) return { dtype: 'DT_INT64', shape, values };
   if (values instanceof BigUint64Array) return { dtype: 'DT_UINT64', shape, values };
-  if (values instanceof Uint32Array) return { dtype: 'DT_UINT32', shape, values: Float64Array.from(values) };
+  if (values instanceof Uint32Array) return { dtype: 'DT_UINT32', shape, values };
   if (values instanceof Int32Array) return { dtype: 'DT_INT32', shape, values };
   if (values instanceof Int16Array || values instanceof Int8Array || values instanceof Uint16Array || values instanceof Uint8Array) {
     const dtype = signed ? (size === 1 ? 'DT_INT8' : 'DT_INT16') : size === 1 ? 'DT_UINT8' : 'DT_UINT16';
-    return { dtype, shape, values: Int32Array.from(values) };
+    if (values instanceof STORAGE[dtype]) return { dtype, shape, values } as HostTensor;
+    const exact = allocateValues(dtype, values.length);
+    exact.set(values);
+    return { dtype, shape, values: exact };
   }
   throw new Error(`dataset ${dataset.path}: cannot read ${describe(values)}`);
 }

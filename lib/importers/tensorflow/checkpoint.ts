@@ -18,7 +18,7 @@ import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { crc32c, maskCrc, unmaskCrc } from './crc32c.ts';
 import { CheckpointError, readFixed32, readTable, readVarint } from './sstable.ts';
-import { decodeBundleEntry, decodeBundleHeader, halfToFloat, type BundleEntryProtoMsg, type BundleHeaderProtoMsg } from './proto.ts';
+import { decodeBundleEntry, decodeBundleHeader, type BundleEntryProtoMsg, type BundleHeaderProtoMsg } from './proto.ts';
 
 export { CheckpointError } from './sstable.ts';
 
@@ -28,7 +28,8 @@ export interface CheckpointTensor {
   dtype: string;
   shape: number[];
   /**
-   * Row-major values. DT_HALF and DT_BFLOAT16 are widened to Float32Array; DT_BOOL is a
+   * Row-major values, each dtype in its host tensor storage (DTypeStorage): DT_HALF is its binary16
+   * bits in a Uint16Array; DT_BFLOAT16 is widened to Float32Array; DT_BOOL is a
    * Uint8Array of 0/1; DT_INT64 / DT_UINT64 are BigInt64Array / BigUint64Array; DT_STRING is one
    * Uint8Array per element; DT_COMPLEX64 / DT_COMPLEX128 are interleaved (re, im) pairs, so they hold
    * 2 × (number of elements) floats.
@@ -120,6 +121,7 @@ function fixedWidthValues(dtype: string, bytes: Uint8Array): CheckpointTensor['v
       return new Int16Array(buf, off, len / 2);
     case 'DT_UINT16':
     case 'DT_QUINT16':
+    case 'DT_HALF':
       return new Uint16Array(buf, off, len / 2);
     case 'DT_INT8':
     case 'DT_QINT8':
@@ -132,12 +134,6 @@ function fixedWidthValues(dtype: string, bytes: Uint8Array): CheckpointTensor['v
       return new BigInt64Array(buf, off, len / 8);
     case 'DT_UINT64':
       return new BigUint64Array(buf, off, len / 8);
-    case 'DT_HALF': {
-      const bits = new Uint16Array(buf, off, len / 2);
-      const out = new Float32Array(bits.length);
-      for (let i = 0; i < bits.length; i++) out[i] = halfToFloat(bits[i]);
-      return out;
-    }
     case 'DT_BFLOAT16': {
       const bits = new Uint16Array(buf, off, len / 2);
       const wide = new Uint32Array(bits.length);
@@ -178,6 +174,7 @@ function fixedWidthValuesPortable(dtype: string, bytes: Uint8Array): CheckpointT
       return fill(new Int16Array(n(2)), 2, (a) => dv.getInt16(a, true));
     case 'DT_UINT16':
     case 'DT_QUINT16':
+    case 'DT_HALF':
       return fill(new Uint16Array(n(2)), 2, (a) => dv.getUint16(a, true));
     case 'DT_INT8':
     case 'DT_QINT8':
@@ -190,8 +187,6 @@ function fixedWidthValuesPortable(dtype: string, bytes: Uint8Array): CheckpointT
       return fill(new BigInt64Array(n(8)), 8, (a) => dv.getBigInt64(a, true));
     case 'DT_UINT64':
       return fill(new BigUint64Array(n(8)), 8, (a) => dv.getBigUint64(a, true));
-    case 'DT_HALF':
-      return fill(new Float32Array(n(2)), 2, (a) => halfToFloat(dv.getUint16(a, true)));
     case 'DT_BFLOAT16': {
       const tmp = new DataView(new ArrayBuffer(4));
       return fill(new Float32Array(n(2)), 2, (a) => {

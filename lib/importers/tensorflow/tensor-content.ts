@@ -1,26 +1,16 @@
 /**
  * A TensorProto's elements as typed arrays: `tensor_content` bytes or the dtype's `*_val` field,
- * with TensorFlow's broadcasting rule, half/bfloat16 widening and its string-list layout.
+ * with TensorFlow's broadcasting rule, bfloat16 widening and its string-list layout.
  * @module importers/tensorflow/tensor-content
  */
 import { ProtoDecodeError, type DataTypeName, type TensorProtoMsg, type TensorShapeProtoMsg } from './proto-types.ts';
 
-import { halfToFloat } from '../float16.ts';
-
-export { halfToFloat };
+import type { TensorValues } from '../../tensors/host-tensor.ts';
 
 const NO_BYTES = new Uint8Array(0);
 
 /** The element array {@link tensorProtoValues} returns; which one depends on the dtype. */
-export type TensorValues =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Uint8Array
-  | Uint8Array[];
+export type { TensorValues };
 
 export interface DecodedTensorValues {
   dtype: DataTypeName;
@@ -115,11 +105,10 @@ function fillFromVal<T>(source: ArrayLike<T>, out: { [index: number]: T; length:
  * broadcasting its last element when it holds fewer elements than the shape (TensorFlow's rule for
  * e.g. a scalar fill) and zeros when it is empty.
  *
- * Value arrays by dtype: DT_FLOAT, DT_HALF, DT_BFLOAT16 → Float32Array (halves converted);
- * DT_DOUBLE → Float64Array; DT_INT32, DT_INT16, DT_INT8, DT_UINT16 → Int32Array; DT_UINT8 and
- * DT_BOOL (0/1) → Uint8Array; DT_UINT32 → Uint32Array; DT_INT64 → BigInt64Array; DT_UINT64 →
- * BigUint64Array; DT_COMPLEX64 / DT_COMPLEX128 → Float32Array / Float64Array of (re, im) pairs
- * (2·n values); DT_STRING → Uint8Array[] (views, not copies). Other dtypes throw.
+ * Value arrays by dtype: each dtype a host tensor has in its exact storage (see DTypeStorage: DT_HALF
+ * as its binary16 bits in a Uint16Array, DT_INT8 an Int8Array, …); DT_BFLOAT16 → Float32Array
+ * (converted); DT_COMPLEX64 / DT_COMPLEX128 → Float32Array / Float64Array of (re, im) pairs (2·n
+ * values); DT_STRING → Uint8Array[] (views, not copies). Other dtypes throw.
  */
 export function tensorProtoValues(t: TensorProtoMsg, what = 'TensorProto'): DecodedTensorValues {
   const dtype = t.dtype;
@@ -167,38 +156,52 @@ export function tensorProtoValues(t: TensorProtoMsg, what = 'TensorProto'): Deco
       } else fillFromVal(dtype === 'DT_DOUBLE' ? t.double_val : t.dcomplex_val, out, width);
       return done(out);
     }
-    case 'DT_HALF':
+    case 'DT_HALF': {
+      const out = new Uint16Array(n);
+      if (useContent) {
+        checkContent(2);
+        readLittleEndian(content, n, 2, (v, o) => v.getUint16(o, true), out);
+      } else fillFromVal(t.half_val, out, 1, (bits) => bits & 0xffff);
+      return done(out);
+    }
     case 'DT_BFLOAT16': {
-      const convert = dtype === 'DT_HALF' ? halfToFloat : bfloat16ToFloat;
       const out = new Float32Array(n);
       if (useContent) {
         checkContent(2);
-        readLittleEndian(content, n, 2, (v, o) => convert(v.getUint16(o, true)), out);
-      } else {
-        fillFromVal(t.half_val, out, 1, (bits) => convert(bits & 0xffff));
-      }
+        readLittleEndian(content, n, 2, (v, o) => bfloat16ToFloat(v.getUint16(o, true)), out);
+      } else fillFromVal(t.half_val, out, 1, (bits) => bfloat16ToFloat(bits & 0xffff));
       return done(out);
     }
-    case 'DT_INT32':
-    case 'DT_INT16':
-    case 'DT_INT8':
-    case 'DT_UINT16': {
+    case 'DT_INT32': {
       const out = new Int32Array(n);
       if (useContent) {
-        if (dtype === 'DT_INT32') {
-          checkContent(4);
-          if (HOST_LITTLE_ENDIAN) out.set(new Int32Array(alignedCopy(content)));
-          else readLittleEndian(content, n, 4, (v, o) => v.getInt32(o, true), out);
-        } else if (dtype === 'DT_INT16') {
-          checkContent(2);
-          readLittleEndian(content, n, 2, (v, o) => v.getInt16(o, true), out);
-        } else if (dtype === 'DT_UINT16') {
-          checkContent(2);
-          readLittleEndian(content, n, 2, (v, o) => v.getUint16(o, true), out);
-        } else {
-          checkContent(1);
-          out.set(new Int8Array(content.buffer, content.byteOffset, n));
-        }
+        checkContent(4);
+        if (HOST_LITTLE_ENDIAN) out.set(new Int32Array(alignedCopy(content)));
+        else readLittleEndian(content, n, 4, (v, o) => v.getInt32(o, true), out);
+      } else fillFromVal(t.int_val, out);
+      return done(out);
+    }
+    case 'DT_INT16': {
+      const out = new Int16Array(n);
+      if (useContent) {
+        checkContent(2);
+        readLittleEndian(content, n, 2, (v, o) => v.getInt16(o, true), out);
+      } else fillFromVal(t.int_val, out);
+      return done(out);
+    }
+    case 'DT_UINT16': {
+      const out = new Uint16Array(n);
+      if (useContent) {
+        checkContent(2);
+        readLittleEndian(content, n, 2, (v, o) => v.getUint16(o, true), out);
+      } else fillFromVal(t.int_val, out);
+      return done(out);
+    }
+    case 'DT_INT8': {
+      const out = new Int8Array(n);
+      if (useContent) {
+        checkContent(1);
+        out.set(new Int8Array(content.buffer, content.byteOffset, n));
       } else fillFromVal(t.int_val, out);
       return done(out);
     }

@@ -4,7 +4,7 @@
  * @module importers/tflite/tensors
  */
 import { sizeOf, type DType, type HostTensor } from '../../tensors/host-tensor.ts';
-import { halfToFloat } from '../float16.ts';
+import { halfToFloat } from '../../tensors/float16.ts';
 import type { TfliteQuantization, TfliteTensor } from './reader.ts';
 import { TENSOR_TYPES, type TensorTypeName } from './schema.ts';
 
@@ -79,22 +79,22 @@ export function decodeConstant(tensor: TfliteTensor, data: Uint8Array): HostTens
       values = Float32Array.from({ length: count }, (_, i) => halfToFloat(view.getUint16(2 * i, true)));
       break;
     case 'DT_INT8':
-      values = Int32Array.from(new Int8Array(copy));
+      values = new Int8Array(copy);
       break;
     case 'DT_UINT8':
-      values = Int32Array.from(new Uint8Array(copy));
+      values = new Uint8Array(copy);
       break;
     case 'DT_INT16':
-      values = Int32Array.from(new Int16Array(copy));
+      values = new Int16Array(copy);
       break;
     case 'DT_UINT16':
-      values = Int32Array.from(new Uint16Array(copy));
+      values = new Uint16Array(copy);
       break;
     case 'DT_INT32':
       values = new Int32Array(copy);
       break;
     case 'DT_UINT32':
-      values = Float64Array.from(new Uint32Array(copy));
+      values = new Uint32Array(copy);
       break;
     case 'DT_INT64':
       values = new BigInt64Array(copy);
@@ -162,11 +162,12 @@ function decodeStrings(data: Uint8Array, shape: number[]): HostTensor | string {
 /** Permutes a dense tensor's dimensions: output dim k is input dim `perm[k]`. */
 export function transposeTensor(tensor: HostTensor, perm: readonly number[]): HostTensor {
   const { shape } = tensor;
-  const values = tensor.values as Float32Array | Int32Array;
+  const values = tensor.values as Float32Array;
   const outShape = perm.map((axis) => shape[axis]);
   const inStrides = strides(shape);
   const outStrides = strides(outShape);
-  const out = new (values.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(values.length);
+  // The same storage as the input (any numeric dtype's typed array).
+  const out = new (values.constructor as Float32ArrayConstructor)(values.length);
   const rank = shape.length;
   for (let o = 0; o < values.length; o++) {
     let rest = o;

@@ -12,11 +12,11 @@ import {
   decodeSavedModel,
   decodeTensorProto,
   decodeTrackableObjectGraph,
-  halfToFloat,
   shapeDims,
   tensorProtoValues,
 } from '../../../lib/importers/tensorflow/proto.ts';
 import type { SignatureDefProto, TensorInfoProto, TensorProtoMsg } from '../../../lib/importers/tensorflow/proto.ts';
+import { halfToFloat, halfsToFloats } from '../../../lib/tensors/float16.ts';
 
 const fixtures = FIXTURES;
 const haveFixtures = HAVE_FIXTURES;
@@ -451,7 +451,7 @@ describe('tensorProtoValues', () => {
     ).toThrow(ProtoDecodeError);
   });
 
-  it('converts DT_HALF bit patterns to float32 (half_val and tensor_content)', () => {
+  it('keeps DT_HALF bit patterns, which convert to float32 (half_val and tensor_content)', () => {
     expect(halfToFloat(0x3c00)).toBe(1);
     expect(halfToFloat(0xc000)).toBe(-2);
     expect(halfToFloat(0x7bff)).toBe(65504);
@@ -459,11 +459,12 @@ describe('tensorProtoValues', () => {
     expect(halfToFloat(0xfc00)).toBe(Number.NEGATIVE_INFINITY);
     expect(halfToFloat(0x7e00)).toBeNaN();
     const fromVal = tensorProtoValues(tensor({ dtype: 'DT_HALF', tensor_shape: dims(4), half_val: [0x3c00, 0xc000, 0x3555, 0x3800] }));
-    expect(fromVal.values).toBeInstanceOf(Float32Array);
-    expect([...(fromVal.values as Float32Array)]).toEqual([1, -2, Math.fround(0.333251953125), 0.5]);
+    expect(fromVal.values).toEqual(new Uint16Array([0x3c00, 0xc000, 0x3555, 0x3800]));
+    expect([...halfsToFloats(fromVal.values as Uint16Array)]).toEqual([1, -2, Math.fround(0.333251953125), 0.5]);
     const content = new Uint8Array(new Uint16Array([0x3c00, 0x4200]).buffer);
     const fromContent = tensorProtoValues(tensor({ dtype: 'DT_HALF', tensor_shape: dims(2), tensor_content: content }));
-    expect(fromContent.values).toEqual(new Float32Array([1, 3]));
+    expect(fromContent.values).toEqual(new Uint16Array([0x3c00, 0x4200]));
+    expect(halfsToFloats(fromContent.values as Uint16Array)).toEqual(new Float32Array([1, 3]));
     const bf16 = tensorProtoValues(tensor({ dtype: 'DT_BFLOAT16', tensor_shape: dims(2), half_val: [0x3f80] }));
     expect(bf16.values).toEqual(new Float32Array([1, 1]));
   });
@@ -472,13 +473,17 @@ describe('tensorProtoValues', () => {
     const int8 = tensorProtoValues(
       tensor({ dtype: 'DT_INT8', tensor_shape: dims(3), tensor_content: new Uint8Array([0xff, 0x7f, 0x80]) }),
     );
-    expect(int8.values).toEqual(new Int32Array([-1, 127, -128]));
+    expect(int8.values).toEqual(new Int8Array([-1, 127, -128]));
     const uint8 = tensorProtoValues(tensor({ dtype: 'DT_UINT8', tensor_shape: dims(2), int_val: [255, 3] }));
     expect(uint8.values).toEqual(new Uint8Array([255, 3]));
     const int16 = tensorProtoValues(
       tensor({ dtype: 'DT_INT16', tensor_shape: dims(1), tensor_content: new Uint8Array([0x00, 0x80]) }),
     );
-    expect(int16.values).toEqual(new Int32Array([-32768]));
+    expect(int16.values).toEqual(new Int16Array([-32768]));
+    const uint16 = tensorProtoValues(tensor({ dtype: 'DT_UINT16', tensor_shape: dims(2), int_val: [65535, 7] }));
+    expect(uint16.values).toEqual(new Uint16Array([65535, 7]));
+    const int8Val = tensorProtoValues(tensor({ dtype: 'DT_INT8', tensor_shape: dims(2), int_val: [-128] }));
+    expect(int8Val.values).toEqual(new Int8Array([-128, -128]));
     const bools = tensorProtoValues(tensor({ dtype: 'DT_BOOL', tensor_shape: dims(3), bool_val: [true, false] }));
     expect(bools.values).toEqual(new Uint8Array([1, 0, 0]));
     const boolContent = tensorProtoValues(
