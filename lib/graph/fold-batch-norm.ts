@@ -7,7 +7,7 @@
  * parameter are constants and nothing else reads the convolution or the intermediate results.
  * @module engine/tfjs/fold-batch-norm
  */
-import type { HostTensor } from '../tensors/host-tensor.ts';
+import { numbersOf } from '../tensors/host-tensor.ts';
 import { constantInput, constNode, parseInput, type GraphNode } from './graph.ts';
 
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']);
@@ -30,7 +30,7 @@ export function foldBatchNorms(nodes: GraphNode[], keep: string[]): { nodes: Gra
     if ([1, 2, 3, 4, 5].some((output) => readersOf(bn.name, output).length > 0)) continue;
     const constant = (input: string | undefined) => {
       const tensor = constantInput(input, byName);
-      return tensor && !Array.isArray(tensor.values) ? tensor : undefined;
+      return tensor && !Array.isArray(tensor.values) ? { shape: tensor.shape, values: numbersOf(tensor) } : undefined;
     };
     const [weights, gamma, beta, mean, variance] = [conv.inputs[1], ...bn.inputs.slice(1, 5)].map(constant);
     if (!weights || !gamma || !beta || !mean || !variance) continue;
@@ -90,7 +90,7 @@ export function foldScaleShifts(nodes: GraphNode[], keep: string[]): { nodes: Gr
     const t = shift.constant.values as Float32Array;
     if ((s.length !== 1 && s.length !== channels) || (t.length !== 1 && t.length !== channels)) continue;
     const perChannel = (values: Float32Array) => Float32Array.from({ length: channels }, (_, c) => values[values.length === 1 ? 0 : c]);
-    foldIntoConv(replaced, conv, weights, perChannel(s), perChannel(t), add.name);
+    foldIntoConv(replaced, conv, { shape: weights.shape, values: weights.values as Float32Array }, perChannel(s), perChannel(t), add.name);
     removed.add(mul.name);
     folded++;
   }
@@ -107,10 +107,10 @@ function channelsLast(node: GraphNode): boolean {
  * Records the fold of `output` = conv·factor + bias (per output channel): the convolution with its
  * filter scaled, and a BiasAdd taking `output`'s name, so every reader of it is unchanged.
  */
-function foldIntoConv(replaced: Map<string, GraphNode[]>, conv: GraphNode, weights: HostTensor, factor: Float32Array, bias: Float32Array, output: string): void {
+function foldIntoConv(replaced: Map<string, GraphNode[]>, conv: GraphNode, weights: { shape: number[]; values: ArrayLike<number> }, factor: Float32Array, bias: Float32Array, output: string): void {
   const channels = factor.length;
   // The output channel is the filter's fastest-varying index, for Conv2D and depthwise alike.
-  const scaled = Float32Array.from(weights.values as Float32Array, (w, i) => w * factor[i % channels]);
+  const scaled = Float32Array.from(weights.values, (w, i) => w * factor[i % channels]);
   const weightsName = `${conv.name}/folded_weights`;
   const biasName = `${output}/folded_bias`;
   replaced.set(conv.name, [

@@ -6,6 +6,7 @@
 import type { io } from '@tensorflow/tfjs-core';
 import type { AttrValue, Graph, GraphNode } from '../../graph/graph.ts';
 import type { HostTensor } from '../../tensors/host-tensor.ts';
+import { halfsToFloats } from '../../tensors/float16.ts';
 import { FailedPreconditionError } from '../../errors.ts';
 import { pruneTo } from '../../graph/graph.ts';
 import { foldBatchNorms, foldScaleShifts } from '../../graph/fold-batch-norm.ts';
@@ -143,8 +144,9 @@ function weightBytes(tensor: HostTensor): { dtype: WeightDtype; bytes: Uint8Arra
     return { dtype: 'string', bytes };
   }
   switch (tensor.dtype) {
-    case 'DT_FLOAT':
     case 'DT_HALF':
+      return { dtype: 'float32', bytes: asBytes(halfsToFloats(values as Uint16Array)) };
+    case 'DT_FLOAT':
     case 'DT_DOUBLE':
       return { dtype: 'float32', bytes: asBytes(Float32Array.from(values as ArrayLike<number>)) };
     case 'DT_BOOL':

@@ -1,11 +1,12 @@
 /**
- * Host tensors ↔ TF.js tensors. TF.js has no 64-bit integers, so DT_INT64/UINT64 travel as int32
- * when every value fits, and are refused (not silently wrapped) otherwise.
+ * Host tensors ↔ TF.js tensors. TF.js has no 64-bit integers (nor uint32), so DT_INT64/UINT64/UINT32
+ * travel as int32 when every value fits, and are refused (not silently wrapped) otherwise.
  * @module engine/tfjs/tensors
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../../errors.ts';
-import type { DType, HostTensor } from '../../tensors/host-tensor.ts';
+import { STORAGE, allocateValues, type DType, type HostTensor, type TensorValues } from '../../tensors/host-tensor.ts';
+import { floatsToHalfs, halfsToFloats } from '../../tensors/float16.ts';
 
 /** The TF.js dtype that carries each TensorFlow dtype. */
 export function tfjsDType(dtype: DType): tf.DataType {
@@ -39,30 +40,40 @@ export function tensorflowDType(dtype: string | undefined): DType {
   }
 }
 
-/** Creates a TF.js tensor (the caller disposes it). */
+/**
+ * Creates a TF.js tensor (the caller disposes it). TF.js computes in float32, int32, bool and
+ * string: narrower integers widen to int32, DT_HALF's bits and DT_DOUBLE become float32, and
+ * DT_UINT32/INT64/UINT64 values beyond int32 are refused rather than wrapped.
+ */
 export function toTfTensor(host: HostTensor, inputName: string): tf.Tensor {
-  const dtype = tfjsDType(host.dtype);
-  const { values } = host;
-  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-    return tf.tensor(narrowToInt32(values, inputName), host.shape, 'int32');
+  const { dtype, shape, values } = host;
+  if (Array.isArray(values)) return tf.tensor(values, shape, 'string');
+  switch (dtype) {
+    case 'DT_HALF':
+      return tf.tensor(halfsToFloats(values as Uint16Array), shape, 'float32');
+    case 'DT_BOOL':
+      return tf.tensor(values as Uint8Array, shape, 'bool');
   }
-  if (Array.isArray(values)) return tf.tensor(values, host.shape, 'string');
-  if (dtype === 'int32' && !(values instanceof Int32Array)) {
-    return tf.tensor(Int32Array.from(values as ArrayLike<number>), host.shape, 'int32');
-  }
-  if (dtype === 'float32' && !(values instanceof Float32Array)) {
-    return tf.tensor(Float32Array.from(values as ArrayLike<number>), host.shape, 'float32');
-  }
-  return tf.tensor(values as tf.TypedArray, host.shape, dtype);
+  if (values instanceof Float32Array || values instanceof Int32Array) return tf.tensor(values, shape, tfjsDType(dtype));
+  if (values instanceof Float64Array) return tf.tensor(Float32Array.from(values), shape, 'float32');
+  return tf.tensor(narrowToInt32(values, dtype, inputName), shape, 'int32');
 }
 
-function narrowToInt32(values: BigInt64Array | BigUint64Array, inputName: string): Int32Array {
+/** Int8/16, Uint8/16 widen exactly; Uint32 and 64-bit values must fit in int32. */
+function narrowToInt32(
+  values: Int8Array | Int16Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array,
+  dtype: DType,
+  inputName: string,
+): Int32Array {
+  if (!(values instanceof Uint32Array || values instanceof BigInt64Array || values instanceof BigUint64Array)) {
+    return Int32Array.from(values);
+  }
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (value > 2147483647n || value < -2147483648n) {
+    if (value > 2147483647 || value < -2147483648) {
       throw new InvalidArgumentError(
-        `Input '${inputName}' value ${value} does not fit in 32 bits; the TF.js engine computes DT_INT64 as int32`,
+        `Input '${inputName}' value ${value} does not fit in 32 bits; the TF.js engine computes ${dtype} as int32`,
       );
     }
     out[i] = Number(value);
@@ -70,30 +81,32 @@ function narrowToInt32(values: BigInt64Array | BigUint64Array, inputName: string
   return out;
 }
 
-/** Reads a TF.js tensor into host memory as `dtype` (does not dispose it). */
+/**
+ * Reads a TF.js tensor into host memory as `dtype` (does not dispose it), in that dtype's exact
+ * storage: float32 results are rounded to DT_HALF's nearest binary16; int32 results narrowed to
+ * DT_INT8/16 and DT_UINT8/16/32 wrap modulo 2^bits, as TensorFlow's own overflow and casts do.
+ */
 export async function toHostTensor(tensor: tf.Tensor, dtype: DType): Promise<HostTensor> {
   const shape = tensor.shape.slice();
   if (tensor.dtype === 'string') {
     const bytes = (await tensor.bytes()) as Uint8Array[];
     return { dtype: 'DT_STRING', shape, values: bytes };
   }
-  const data = (await tensor.data()) as ArrayLike<number>;
+  const data = (await tensor.data()) as Float32Array | Int32Array | Uint8Array;
   switch (dtype) {
     case 'DT_INT64':
       return { dtype, shape, values: BigInt64Array.from(data, (v) => BigInt(Math.trunc(v))) };
     case 'DT_UINT64':
       return { dtype, shape, values: BigUint64Array.from(data, (v) => BigInt(Math.trunc(v))) };
-    case 'DT_DOUBLE':
-    case 'DT_UINT32':
-      return { dtype, shape, values: Float64Array.from(data) };
-    case 'DT_BOOL':
-      return { dtype, shape, values: Uint8Array.from(data) };
-    case 'DT_FLOAT':
     case 'DT_HALF':
-      return { dtype, shape, values: data instanceof Float32Array ? data : Float32Array.from(data) };
+      return { dtype, shape, values: floatsToHalfs(data) };
     case 'DT_STRING':
       throw new Error(`Output declared DT_STRING but the engine produced ${tensor.dtype}`);
-    default:
-      return { dtype, shape, values: data instanceof Int32Array ? data : Int32Array.from(data) };
+    default: {
+      if (data instanceof STORAGE[dtype]) return { dtype, shape, values: data } as HostTensor;
+      const values = allocateValues(dtype, data.length) as Exclude<TensorValues, BigInt64Array | BigUint64Array | Uint8Array[]>;
+      values.set(data);
+      return { dtype, shape, values } as HostTensor;
+    }
   }
 }

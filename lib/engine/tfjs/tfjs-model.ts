@@ -248,13 +248,18 @@ function signatureMapProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Every host tensor storage (see DTypeStorage), by constructor name as write-artifacts stores it. */
 const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
   Float32Array,
   Float64Array,
+  Int8Array,
+  Int16Array,
   Int32Array,
   BigInt64Array,
-  BigUint64Array,
   Uint8Array,
+  Uint16Array,
+  Uint32Array,
+  BigUint64Array,
 };
 
 function reviveTypedArrays(value: unknown): unknown {

@@ -111,12 +111,13 @@ describe('quantized tensors in built models', () => {
     expect(graph.signatures.serving_default.outputs.y.dtype).toBe('DT_INT8');
     const model = await loadImportedGraph(graph, 'int8 add');
     const q = [-1, 5, 100, 127];
-    const { y: out } = await model.run('serving_default', { x: { dtype: 'DT_INT8', shape: [1, 4], values: Int32Array.from(q) } });
+    const { y: out } = await model.run('serving_default', { x: { dtype: 'DT_INT8', shape: [1, 4], values: Int8Array.from(q) } });
     const real = q.map((v, i) => 0.5 * (v + 1) + 0.1 * [10, -20, 30, 127][i]);
     const expected = real.map((r) => Math.max(-128, Math.min(127, Math.round(r / 0.25) + 3)));
     // real: 0+1 = 1, 3−2 = 1, 50.5+3 = 53.5, 64+12.7 = 76.7 → /0.25 + 3: 7, 7, 217 and 310 saturate at 127.
     expect(expected).toEqual([7, 7, 127, 127]);
-    expect(Array.from(out.values as Int32Array)).toEqual(expected);
+    expect(out.values).toBeInstanceOf(Int8Array);
+    expect(Array.from(out.values as Int8Array)).toEqual(expected);
     model.dispose();
   });
 
@@ -130,9 +131,10 @@ describe('quantized tensors in built models', () => {
     b.op('ADD', [xf, xf], [doubled], { fused_activation_function: 0 });
     b.op('QUANTIZE', [doubled], [y]);
     const model = await loadImportedGraph(importTflite(b.bytes(), 'uint8'), 'uint8');
-    const { scores } = await model.run('serving_default', { image: { dtype: 'DT_UINT8', shape: [1, 3], values: Int32Array.from([0, 51, 255]) } });
+    const { scores } = await model.run('serving_default', { image: { dtype: 'DT_UINT8', shape: [1, 3], values: Uint8Array.from([0, 51, 255]) } });
     // 2·q/255 → round(·128): 0, 51.2 → 51, 256 → saturated at 255.
-    expect(Array.from(scores.values as Int32Array)).toEqual([0, 51, 255]);
+    expect(scores.values).toBeInstanceOf(Uint8Array);
+    expect(Array.from(scores.values as Uint8Array)).toEqual([0, 51, 255]);
     model.dispose();
   });
 
