@@ -8,6 +8,7 @@ import protobuf from 'protobufjs';
 import { InvalidArgumentError } from '../errors.ts';
 import type { ExampleFeatureSpec } from '../tensors/signature.ts';
 import { allocateValues, sizeOf, type HostTensor, type TensorMap } from '../tensors/host-tensor.ts';
+import { floatToHalf, halfsToFloats } from '../tensors/float16.ts';
 import type { JsonValue } from '../codecs/tensor-json.ts';
 
 /** One example: feature key → its values (float_list / int64_list as numbers, bytes_list as bytes). */
@@ -96,7 +97,8 @@ export function denseFeatures(examples: ExampleFeatures[], specs: ExampleFeature
 function defaultValues(spec: ExampleFeatureSpec, index: number): ArrayLike<number | bigint | Uint8Array> {
   if (!spec.defaultValue) throw new InvalidArgumentError(`Example ${index} lacks the required feature '${spec.key}'`);
   const values = spec.defaultValue.values;
-  return Array.isArray(values) ? values : Array.from(values as ArrayLike<number>);
+  if (Array.isArray(values)) return values;
+  return spec.defaultValue.dtype === 'DT_HALF' ? halfsToFloats(values as Uint16Array) : Array.from(values as ArrayLike<number>);
 }
 
 function setValue(values: HostTensor['values'], at: number, value: number | bigint | Uint8Array, spec: ExampleFeatureSpec, index: number): void {
@@ -107,6 +109,8 @@ function setValue(values: HostTensor['values'], at: number, value: number | bigi
     throw new InvalidArgumentError(`Example ${index}: feature '${spec.key}' must hold numbers (${spec.dtype})`);
   } else if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
     values[at] = BigInt(value);
+  } else if (spec.dtype === 'DT_HALF') {
+    values[at] = floatToHalf(Number(value));
   } else {
     values[at] = Number(value);
   }

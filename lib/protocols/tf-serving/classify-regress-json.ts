@@ -4,7 +4,7 @@
  * @module codecs/classify-regress-json
  */
 import { InternalError } from '../../errors.ts';
-import type { TensorMap } from '../../tensors/host-tensor.ts';
+import { numbersOf, type TensorMap } from '../../tensors/host-tensor.ts';
 import { formatFloat32, stringifyJson } from '../../codecs/tensor-json.ts';
 
 export function encodeClassifyResponse(outputs: TensorMap, count: number): string {
@@ -12,7 +12,7 @@ export function encodeClassifyResponse(outputs: TensorMap, count: number): strin
   if (!classes && !scores) throw new InternalError("A classify signature needs a 'classes' or 'scores' output");
   const perExample = (scores ?? classes)!.values.length / count;
   const labels = classes?.values as Uint8Array[] | undefined;
-  const values = scores?.values as Float32Array | undefined;
+  const values = scores && numbersOf(scores);
   const results: string[] = [];
   for (let i = 0; i < count; i++) {
     const pairs: string[] = [];
@@ -30,6 +30,6 @@ export function encodeRegressResponse(outputs: TensorMap, count: number): string
   if (!tensor || tensor.values.length !== count) {
     throw new InternalError("A regress signature needs an 'outputs' tensor with one value per example");
   }
-  const values = Array.from(tensor.values as ArrayLike<number>, (v) => formatFloat32(Number(v)));
+  const values = Array.from(numbersOf(tensor), formatFloat32);
   return `{"results":[${values.join(',')}]}`;
 }

@@ -14,6 +14,7 @@ import {
   type TensorMap,
   type TensorValues,
 } from '../../tensors/host-tensor.ts';
+import { floatToHalf, halfToFloat } from '../../tensors/float16.ts';
 import { decodeBase64, encodeBase64, isBase64 } from '../../codecs/base64.ts';
 import { formatFloat32, formatFloat64, type JsonValue } from '../../codecs/tensor-json.ts';
 
@@ -257,12 +258,21 @@ const UINT64_MAX = 2n ** 64n - 1n;
 function elementWriter(dtype: DType, values: TensorValues): ElementWriter {
   switch (dtype) {
     case 'DT_FLOAT':
-    case 'DT_HALF':
     case 'DT_DOUBLE': {
       const out = values as Float32Array | Float64Array;
       return (i, v) => {
         if (typeof v === 'number') out[i] = v;
         else if (typeof v === 'bigint') out[i] = Number(v);
+        else return describeJson(v);
+        return undefined;
+      };
+    }
+    case 'DT_HALF': {
+      // Rounded once, from the JSON number to the nearest binary16.
+      const out = values as Uint16Array;
+      return (i, v) => {
+        if (typeof v === 'number') out[i] = floatToHalf(v);
+        else if (typeof v === 'bigint') out[i] = floatToHalf(Number(v));
         else return describeJson(v);
         return undefined;
       };
@@ -314,7 +324,7 @@ function elementWriter(dtype: DType, values: TensorValues): ElementWriter {
       const range = INTEGER_RANGE[dtype];
       if (!range) throw new InternalError(`No JSON decoding for ${dtype}`);
       const [min, max] = range;
-      const out = values as Int32Array | Float64Array;
+      const out = values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
       return (i, v) => {
         let n: number;
         if (typeof v === 'number' && Number.isInteger(v)) n = v;
@@ -440,10 +450,14 @@ function prepareOutput(name: string, tensor: HostTensor): OutputWriter {
 
 function elementFormatter(name: string, tensor: HostTensor): (index: number) => string {
   switch (tensor.dtype) {
-    case 'DT_FLOAT':
-    case 'DT_HALF': {
+    case 'DT_FLOAT': {
       const values = tensor.values as ArrayLike<number>;
       return (i) => formatFloat32(values[i]);
+    }
+    case 'DT_HALF': {
+      // Every binary16 is a float32: written as the shortest decimal that reads back to it.
+      const bits = tensor.values as Uint16Array;
+      return (i) => formatFloat32(halfToFloat(bits[i]));
     }
     case 'DT_DOUBLE': {
       const values = tensor.values as ArrayLike<number>;

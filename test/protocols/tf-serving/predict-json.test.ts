@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../lib/errors.ts';
 import type { Signature, TensorSpec } from '../../../lib/tensors/signature.ts';
 import type { DType, HostTensor } from '../../../lib/tensors/host-tensor.ts';
+import { halfToFloat } from '../../../lib/tensors/float16.ts';
 import { decodeBase64, encodeBase64, isBase64 } from '../../../lib/codecs/base64.ts';
 import {
   decodePredictInputs,
@@ -211,7 +212,10 @@ describe('decodePredictInputs: dtypes', () => {
     const values = decode('{"inputs": [NaN, Infinity, -Infinity, 9007199254740993]}', one('DT_DOUBLE')).v.values;
     expect(values).toBeInstanceOf(Float64Array);
     expect(Array.from(values as Float64Array)).toEqual([NaN, Infinity, -Infinity, 9007199254740992]);
-    expect(decode('{"inputs": [0.1]}', one('DT_HALF')).v.values).toEqual(new Float32Array([0.1]));
+    // DT_HALF holds binary16 bits: 0.1 rounds to the nearest half, 0x2e66 = 0.0999755859375.
+    const half = decode('{"inputs": [0.1]}', one('DT_HALF')).v.values;
+    expect(half).toEqual(new Uint16Array([0x2e66]));
+    expect(halfToFloat((half as Uint16Array)[0])).toBe(0.0999755859375);
   });
 
   it('rejects a non-number for a float input, naming input, dtype, value and path', () => {
@@ -221,8 +225,8 @@ describe('decodePredictInputs: dtypes', () => {
   });
 
   it('stores small integer dtypes and checks their range', () => {
-    expect(decode('{"inputs": [-128, 127]}', one('DT_INT8')).v.values).toEqual(new Int32Array([-128, 127]));
-    expect(decode('{"inputs": [4294967295]}', one('DT_UINT32')).v.values).toEqual(new Float64Array([4294967295]));
+    expect(decode('{"inputs": [-128, 127]}', one('DT_INT8')).v.values).toEqual(new Int8Array([-128, 127]));
+    expect(decode('{"inputs": [4294967295]}', one('DT_UINT32')).v.values).toEqual(new Uint32Array([4294967295]));
     expect(decodeError('{"inputs": [1, 300]}', one('DT_INT8'))).toMatch(
       /Input 'v' expects DT_INT8, got 300, outside its range -128 to 127, at inputs\[1\]/,
     );
@@ -371,7 +375,7 @@ describe('encodePredictResponse', () => {
   it('writes each dtype as TF Serving does', () => {
     const outputs: Record<string, HostTensor> = {
       f: f32([1, 4], [NaN, Infinity, -Infinity, 0.1]),
-      h: { dtype: 'DT_HALF', shape: [1], values: new Float32Array([0.5]) },
+      h: { dtype: 'DT_HALF', shape: [1], values: new Uint16Array([0x3800]) }, // 0.5
       d: { dtype: 'DT_DOUBLE', shape: [1, 2], values: new Float64Array([3, 0.1]) },
       i: { dtype: 'DT_INT32', shape: [1, 2], values: new Int32Array([-7, 3]) },
       u: { dtype: 'DT_UINT64', shape: [1], values: new BigUint64Array([18446744073709551615n]) },
@@ -405,5 +409,57 @@ describe('encodePredictResponse', () => {
   it('round-trips a decoded request back to the same values', () => {
     const inputs = decode('{"inputs": {"a": [[0.1, 2.5]], "b": [9]}}', twoInputs);
     expect(encodePredictResponse(inputs, 'columnar')).toBe('{"outputs":{"a":[[0.1,2.5]],"b":[9]}}');
+  });
+});
+
+describe('predict JSON round trip per dtype', () => {
+  /** Decodes `{"inputs": json}` as `dtype`, checks the storage, writes it back and decodes that again. */
+  function roundTrip(dtype: DType, json: string, storage: new (length: number) => ArrayBufferView) {
+    const sig = signature({ v: spec(dtype) });
+    const tensor = decode(`{"inputs": ${json}}`, sig).v;
+    expect(tensor.values).toBeInstanceOf(storage);
+    const written = encodePredictResponse({ v: tensor }, 'columnar');
+    const again = decode(written.replace('"outputs"', '"inputs"'), sig).v;
+    expect(again).toEqual(tensor);
+    return { tensor, written };
+  }
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it('DT_INT8: every value from -128 to 127 exact', () => {
+    const { tensor, written } = roundTrip('DT_INT8', JSON.stringify(range(-128, 127)), Int8Array);
+    expect(Array.from(tensor.values as Int8Array)).toEqual(range(-128, 127));
+    expect(written).toBe(`{"outputs":[${range(-128, 127).join(',')}]}`);
+  });
+
+  it('DT_UINT8, DT_INT16, DT_UINT16: their extremes exact', () => {
+    expect(roundTrip('DT_UINT8', '[0, 1, 254, 255]', Uint8Array).written).toBe('{"outputs":[0,1,254,255]}');
+    expect(roundTrip('DT_INT16', '[-32768, -1, 0, 32767]', Int16Array).written).toBe('{"outputs":[-32768,-1,0,32767]}');
+    expect(roundTrip('DT_UINT16', '[0, 65535]', Uint16Array).written).toBe('{"outputs":[0,65535]}');
+  });
+
+  it('DT_INT32, DT_UINT32: 4294967295 stays 4294967295, not -1', () => {
+    expect(roundTrip('DT_INT32', '[-2147483648, 2147483647]', Int32Array).written).toBe('{"outputs":[-2147483648,2147483647]}');
+    const { tensor, written } = roundTrip('DT_UINT32', '[0, 2147483648, 4294967295]', Uint32Array);
+    expect(Array.from(tensor.values as Uint32Array)).toEqual([0, 2147483648, 4294967295]);
+    expect(written).toBe('{"outputs":[0,2147483648,4294967295]}');
+  });
+
+  it('DT_INT64, DT_UINT64: beyond 2^53 exact', () => {
+    expect(roundTrip('DT_INT64', '[-9223372036854775808, 9223372036854775807]', BigInt64Array).written).toBe(
+      '{"outputs":[-9223372036854775808,9223372036854775807]}',
+    );
+    expect(roundTrip('DT_UINT64', '[18446744073709551615]', BigUint64Array).written).toBe('{"outputs":[18446744073709551615]}');
+  });
+
+  it('DT_HALF: 0.1 becomes the nearest binary16, 0.0999755859375, and stays it', () => {
+    const { tensor, written } = roundTrip('DT_HALF', '[0.1, 1, -2, 65504, 70000, 5.960464477539063e-8, -0.0]', Uint16Array);
+    expect(Array.from(tensor.values as Uint16Array, halfToFloat)).toEqual([0.0999755859375, 1, -2, 65504, Infinity, 2 ** -24, -0]);
+    expect(written).toBe('{"outputs":[0.099975586,1.0,-2.0,65504.0,Infinity,5.9604645e-8,-0.0]}');
+  });
+
+  it('DT_FLOAT, DT_DOUBLE, DT_BOOL: as before', () => {
+    expect(roundTrip('DT_FLOAT', '[0.1, -3.5]', Float32Array).written).toBe('{"outputs":[0.1,-3.5]}');
+    expect(roundTrip('DT_DOUBLE', '[0.1, 1e300]', Float64Array).written).toBe('{"outputs":[0.1,1e+300]}');
+    expect(roundTrip('DT_BOOL', '[true, false]', Uint8Array).written).toBe('{"outputs":[true,false]}');
   });
 });
