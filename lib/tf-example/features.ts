@@ -24,7 +24,7 @@ message Feature { oneof kind { BytesList bytes_list = 1; FloatList float_list = 
 message Features { map<string, Feature> feature = 1; }
 message Example { Features features = 1; }
 `, { keepCase: true }).root;
-const ExampleType = root.lookupType('Example');
+export const ExampleType = root.lookupType('Example');
 
 interface FeatureMessage {
   bytes_list?: { value?: Uint8Array[] };
