@@ -2,7 +2,7 @@
  * tf.Example parsing replaced before the graph, for both parser ops TF writes: ParseExample (TF1
  * estimators) and ParseExampleV2 (`tf.io.parse_example` in TF2). Hand-built graphs with the ops'
  * input and output layouts as TensorFlow's op definitions give them, served through
- * ModelService's regress API (TF Serving's JSON examples).
+ * TF Serving's regress API (JSON examples) through the app.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import type { HostTensor } from '../../lib/tensors/host-tensor.ts';
 import { loadImportedGraph } from '../../lib/engine/tfjs/load-graph.ts';
 import type { AttrValue, GraphNode } from '../../lib/graph/graph.ts';
 import { replaceExampleParsers } from '../../lib/tf-example/graph-rewrite.ts';
+import { createApp } from '../../lib/http/app.ts';
 import { ModelService } from '../../lib/service/model-service.ts';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -98,8 +99,15 @@ describe('tf.Example parsers replaced before the graph', () => {
         ['z', [1], [7]],
       ]);
       const service = new ModelService({ name: 'm', basePath: base, loader: () => loadImportedGraph({ source: 'test', nodes: replaced, signatures }, 'm') });
-      expect(await service.regress({ signature_name: 'regress', examples: [{ x: 2.0 }, { x: 1.0, z: 0.5 }] })).toBe('{"results":[9.0,1.5]}');
-      await expect(service.regress({ signature_name: 'regress', examples: [{ z: 1.0 }] })).rejects.toThrow(/'x'/);
+      const app = createApp([service]);
+      const regress = async (body: unknown) => {
+        const response = await app.fetch(new Request('http://localhost/v1/models/m:regress', { method: 'POST', body: JSON.stringify(body) }));
+        return { status: response.status, text: await response.text() };
+      };
+      expect(await regress({ signature_name: 'regress', examples: [{ x: 2.0 }, { x: 1.0, z: 0.5 }] })).toEqual({ status: 200, text: '{"results":[9.0,1.5]}' });
+      const missing = await regress({ signature_name: 'regress', examples: [{ z: 1.0 }] });
+      expect(missing.status).toBe(400);
+      expect(missing.text).toMatch(/'x'/);
     });
   }
 

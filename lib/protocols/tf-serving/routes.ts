@@ -13,7 +13,7 @@ import { createInferRequest, isBodyResponse, type InferRequest } from '../../ser
 import type { ModelRepository } from '../../service/model-repository.ts';
 import type { ModelService, ServedVersion } from '../../service/model-service.ts';
 import { timeStage } from '../../service/timings.ts';
-import { CLASSIFY_METHOD, DEFAULT_SIGNATURE, REGRESS_METHOD } from '../../tensors/signature.ts';
+import { CLASSIFY_METHOD, DEFAULT_SIGNATURE, REGRESS_METHOD, type Signature } from '../../tensors/signature.ts';
 import { jsonExamples } from '../../tf-example/features.ts';
 import { serializeExamples } from '../../tf-example/example-inputs.ts';
 import {
@@ -146,6 +146,7 @@ async function classifyOrRegress(
     );
   }
   if (signature.unavailable) throw new UnimplementedError(`Signature '${signatureName}': ${signature.unavailable}`);
+  checkResultOutputs(action, signature, signatureName);
   if (!signature.examples) {
     throw new InvalidArgumentError(`Signature '${signatureName}' does not take serialized tf.Example input; call :predict instead`);
   }
@@ -160,6 +161,19 @@ async function classifyOrRegress(
   if (isBodyResponse(response)) return bodyResponse(c, response, stringifyJson);
   const encode = action === 'classify' ? encodeClassifyResponse : encodeRegressResponse;
   return jsonTextResponse(c, await timeStage(trace.timings, 'encode', () => encode(response.outputs, examples.length)));
+}
+
+/** The outputs TF Serving reads a result from: `classes` and/or `scores`, or `outputs` (its texts). */
+function checkResultOutputs(action: 'classify' | 'regress', signature: Signature, signatureName: string): void {
+  const outputs = Object.keys(signature.outputs).map((name) => `"${name}"`).join(', ');
+  if (action === 'classify' && !Object.hasOwn(signature.outputs, 'classes') && !Object.hasOwn(signature.outputs, 'scores')) {
+    throw new InvalidArgumentError(
+      `Expected classification signature outputs to contain at least one of "classes" or "scores". Signature '${signatureName}' has ${outputs}`,
+    );
+  }
+  if (action === 'regress' && !Object.hasOwn(signature.outputs, 'outputs')) {
+    throw new InvalidArgumentError(`No regression outputs found in SignatureDef '${signatureName}' (expected "outputs"; it has ${outputs})`);
+  }
 }
 
 function signatureNameOf(json: JsonValue): string {

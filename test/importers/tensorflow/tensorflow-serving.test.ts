@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../lib/http/app.ts';
 import { tensorflowProtoType } from '../../../lib/importers/tensorflow/proto-schema.ts';
+import { ModelService } from '../../../lib/service/model-service.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { serveModels, type ServeProcess } from '../../support/serve-process.ts';
 
@@ -102,8 +104,31 @@ describe.skipIf(!HAVE_FIXTURES)(`TensorFlow models over HTTP${FIXTURES_NOTE}`, (
     };
     expect(await call('regress', { signature_name: 'regress_x_to_y', examples: [{ z: 2.0 }] })).toEqual({ status: 400, error: "Example 0 lacks the required feature 'x'" });
     expect((await call('regress', { signature_name: 'regress_x_to_y', examples: [{ x: 'two' }] })).status).toBe(400);
-    expect((await call('classify', { signature_name: 'regress_x_to_y', examples: [{ x: 2.0 }] })).error).toMatch(/method_name tensorflow\/serving\/classify/);
+    // As tensorflow_model_server without --enable_signature_method_name_check: the method name is
+    // not checked, but a classify result needs a "classes" or "scores" output.
+    expect(await call('classify', { signature_name: 'regress_x_to_y', examples: [{ x: 2.0 }] })).toEqual({
+      status: 400,
+      error: 'Expected classification signature outputs to contain at least one of "classes" or "scores". Signature \'regress_x_to_y\' has "outputs"',
+    });
+    expect((await call('regress', { signature_name: 'classify_x_to_y', examples: [{ x: 2.0 }] })).error).toMatch(/No regression outputs found in SignatureDef 'classify_x_to_y'/);
     expect((await call('regress', { signature_name: 'regress_x_to_y', examples: [] })).error).toMatch(/non-empty list/);
+  });
+
+  it('checks method_name on classify/regress only with --enable_signature_method_name_check, as tensorflow_model_server', async () => {
+    const service = new ModelService({ name: 'default', basePath: HALF_PLUS_TWO });
+    const call = async (checked: boolean, verb: string, body: unknown) => {
+      const app = createApp([service], { signatureMethodNameCheck: checked });
+      const response = await app.fetch(new Request(`http://localhost/v1/models/default:${verb}`, { method: 'POST', body: JSON.stringify(body) }));
+      return { status: response.status, text: await response.text() };
+    };
+    const regressAsClassify = { signature_name: 'regress_x_to_y2', examples: [{ x: 2.0 }] };
+    expect(await call(true, 'classify', regressAsClassify)).toEqual({
+      status: 400,
+      text: '{"error":"Expected classification signature method_name to be tensorflow/serving/classify. Was: tensorflow/serving/regress"}',
+    });
+    expect(await call(true, 'classify', { signature_name: 'classify_x_to_y', examples: [{ x: 2.0 }] })).toEqual({ status: 200, text: '{"results":[[["",3.0]]]}' });
+    // Unchecked, a regress signature's "outputs" still answers :regress whatever the verb's method.
+    expect(await call(false, 'regress', { signature_name: 'regress_x_to_y2', examples: [{ x: 2.0 }] })).toEqual({ status: 200, text: '{"results":[4.0]}' });
   });
 
   it('predict through a classify signature takes serialized tf.Example protos as b64', async () => {
