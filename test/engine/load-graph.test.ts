@@ -91,4 +91,14 @@ describe('loadImportedGraph', () => {
     expect(Array.from((await model.run('serving_default', { x })).y.values as Float32Array)).toEqual([3, 3.5, 4]);
     model.dispose();
   });
+
+  it('feeds and ignores a signature input no output depends on, as TF Serving does (a TF1 export listing its label)', async () => {
+    const graph = halfPlusTwo([{ name: 'label', op: 'Placeholder', inputs: [], attrs: { dtype: float, shape: { kind: 'shape', value: [-1] } } }]);
+    graph.signatures.serving_default.inputs.label = { tensorName: 'label:0', dtype: 'DT_FLOAT', shape: [-1] };
+    const model = await loadImportedGraph(graph, 'regression export');
+    const x = { dtype: 'DT_FLOAT' as const, shape: [3], values: new Float32Array([2, 3, 4]) };
+    const label = { dtype: 'DT_FLOAT' as const, shape: [3], values: new Float32Array([9, 9, 9]) };
+    expect(Array.from((await model.run('serving_default', { x, label })).y.values as Float32Array)).toEqual([3, 3.5, 4]);
+    model.dispose();
+  });
 });

@@ -39,7 +39,7 @@ function isGraphModel(artifacts: tf.io.ModelArtifacts): boolean {
  * fail when one runs.
  */
 export function assertSupportedOps(model: GraphModel, what: string): void {
-  const nodes = (model as unknown as { executor: { graph: { nodes: Record<string, { name: string; op: string; category?: string }> } } }).executor.graph.nodes;
+  const nodes = graphNodesOf(model);
   const unsupported = Object.values(nodes).filter((node) => !node.category);
   if (!unsupported.length) return;
   model.dispose();
@@ -48,6 +48,11 @@ export function assertSupportedOps(model: GraphModel, what: string): void {
   throw new FailedPreconditionError(
     `${what} uses op${ops.length > 1 ? 's' : ''} TF.js cannot run: ${ops.join(', ')} — at ${shown}${unsupported.length > 10 ? `, and ${unsupported.length - 10} more` : ''}`,
   );
+}
+
+/** tfjs-converter's parsed graph nodes by name (not public API; pinned 4.22.0). */
+function graphNodesOf(model: GraphModel): Record<string, { name: string; op: string; category?: string }> {
+  return (model as unknown as { executor: { graph: { nodes: Record<string, { name: string; op: string; category?: string }> } } }).executor.graph.nodes;
 }
 
 /**
@@ -132,7 +137,11 @@ export class TfjsGraphModel extends TfjsModel<GraphModel> {
   protected async execute(signature: Signature, feeds: Record<string, tf.Tensor>, outputAliases: string[]) {
     const points = feedPoints(signature);
     const byTensorName: tf.NamedTensorMap = {};
-    for (const [name, tensor] of Object.entries(feeds)) byTensorName[points[name]] = tensor;
+    for (const [name, tensor] of Object.entries(feeds)) {
+      // A signature may list inputs no output depends on (a TF1 export's training label); the
+      // pruned graph has no such node, and TF Serving feeds and ignores them.
+      if (this.graphNodes.has(points[name].replace(/:\d+$/, ''))) byTensorName[points[name]] = tensor;
+    }
     const names = outputAliases.map((alias) => signature.outputs[alias].tensorName);
     const result = this.synchronous
       ? await this.executeSync(byTensorName, names)
@@ -142,6 +151,8 @@ export class TfjsGraphModel extends TfjsModel<GraphModel> {
 
   /** Plain graphs run faster through execute(); control flow or dynamic shapes need executeAsync. */
   private synchronous = true;
+
+  private readonly graphNodes = new Set(Object.keys(graphNodesOf(this.model)));
 
   private executeSync(feeds: tf.NamedTensorMap, names: string[]): tf.Tensor | tf.Tensor[] | Promise<tf.Tensor | tf.Tensor[]> {
     try {
