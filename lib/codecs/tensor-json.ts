@@ -421,11 +421,23 @@ export function formatFloat32(x: number): string {
   if (x === 0) return 1 / x < 0 ? '-0.0' : '0.0';
   // Below 2^24 float32 holds every integer exactly and nothing shorter names it.
   if (Number.isInteger(x) && Math.abs(x) < FLOAT32_EXACT_INTEGER_LIMIT) return `${x}.0`;
-  for (let precision = 1; precision < 9; precision++) {
+  // The fewest significant digits that read back as x. Reading back is monotone in the number
+  // of digits (a correctly rounded longer decimal is never farther from x), so search by halves:
+  // about 3 toPrecision calls per value instead of up to 9. Nine digits always identify a float32.
+  let low = 1;
+  let high = 9;
+  let best = Number(x.toPrecision(9));
+  while (low < high) {
+    const precision = (low + high) >> 1;
     const candidate = Number(x.toPrecision(precision));
-    // String() of the shorter double writes the same digits in JS's usual fixed/exponent form.
-    if (Math.fround(candidate) === x) return withDecimalPoint(String(candidate));
+    if (Math.fround(candidate) === x) {
+      best = candidate;
+      high = precision;
+    } else {
+      low = precision + 1;
+    }
   }
-  // Nine significant digits always identify a float32.
-  return withDecimalPoint(String(Number(x.toPrecision(9))));
+  if (low === 9) best = Number(x.toPrecision(9));
+  // String() of the shorter double writes the same digits in JS's usual fixed/exponent form.
+  return withDecimalPoint(String(best));
 }
