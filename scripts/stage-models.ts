@@ -7,23 +7,19 @@
  */
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { convertModel, parseConvertFlags } from '../lib/cli/convert.ts';
-import { FailedPreconditionError } from '../lib/errors.ts';
-import { detectModelFolder, type ModelFolder } from '../lib/formats/detect.ts';
+import { convertArtifact, outputFormatFor } from '../lib/cli/convert.ts';
+import { initBackend } from '../lib/engine/backend.ts';
+import { loadArtifact } from '../lib/engine/engine.ts';
+import { DEFAULT_SHARD_BYTES } from '../lib/engine/tfjs/write-artifacts.ts';
+import { detectModelFolder, type FormatKind, type ModelFolder } from '../lib/formats/detect.ts';
+import { readFound } from '../lib/formats/registry.ts';
 
 export interface StagedVersion {
   version: string;
   /** What the version folder held, and what was done with it. */
-  kind: ModelFolder['kind'];
+  kind: FormatKind;
   converted: boolean;
 }
-
-const INPUT_FORMAT: Record<Exclude<ModelFolder['kind'], 'tfjs'>, (folder: ModelFolder) => string> = {
-  saved_model: () => 'tf_saved_model',
-  frozen_graph: () => 'tf_frozen_model',
-  tflite: () => 'tflite',
-  keras: (folder) => ('file' in folder && folder.file.endsWith('.keras') ? 'keras_v3' : 'keras'),
-};
 
 /** Copies `src` (models/<name>) to `dst`, converting version folders unless `convert` is false. */
 export async function stageModel(src: string, dst: string, options: { convert?: boolean } = {}): Promise<StagedVersion[]> {
@@ -44,7 +40,7 @@ export async function stageModel(src: string, dst: string, options: { convert?: 
       continue;
     }
     try {
-      await convertVersion(INPUT_FORMAT[folder.kind](folder), from, to);
+      await convertVersion(folder, to);
     } catch (error) {
       throw new Error(`Cannot convert ${from} (${folder.kind.replace('_', ' ')}) for packaging: ${(error as Error).message}`, { cause: error });
     }
@@ -54,18 +50,16 @@ export async function stageModel(src: string, dst: string, options: { convert?: 
 }
 
 /**
- * Converts one version. A Keras model tfjs-layers cannot build becomes a graph model instead, as
- * serving it unconverted would fall back to (engine/load-model.ts).
+ * Converts one version to the TF.js form serving it unconverted would run: read through the
+ * format registry and loaded by the engine serving uses (so a Keras model tfjs-layers cannot build
+ * becomes a graph model, by the very same policy), then written as what was loaded.
  */
-async function convertVersion(inputFormat: string, from: string, to: string): Promise<void> {
-  try {
-    await convertModel(parseConvertFlags([`--input_format=${inputFormat}`, from, to]));
-  } catch (error) {
-    if (!inputFormat.startsWith('keras') || !(error instanceof FailedPreconditionError)) throw error;
-    try {
-      await convertModel(parseConvertFlags([`--input_format=${inputFormat}`, '--output_format=tfjs_graph_model', from, to]));
-    } catch (graphError) {
-      throw new FailedPreconditionError(`${error.message}; nor as a TensorFlow graph: ${(graphError as Error).message}`);
-    }
-  }
+async function convertVersion(folder: ModelFolder, to: string): Promise<void> {
+  const artifact = await readFound(folder);
+  await initBackend(undefined, () => {});
+  const loaded = await loadArtifact(artifact);
+  const outputFormat = outputFormatFor(loaded.format);
+  loaded.dispose();
+  // Loading it just now was the op check.
+  await convertArtifact(artifact, { outputFormat, dst: to, weightShardSizeBytes: DEFAULT_SHARD_BYTES, skipOpCheck: true });
 }

@@ -7,8 +7,6 @@
  * (writing: engine/tfjs/write-artifacts.ts).
  * @module cli/convert
  */
-import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { io } from '@tensorflow/tfjs-core';
 import { FailedPreconditionError } from '../errors.ts';
@@ -16,14 +14,12 @@ import type { SignatureMap } from '../tensors/signature.ts';
 import { lowerToGraphModel } from '../engine/tfjs/lower-graph.ts';
 import { DEFAULT_SHARD_BYTES, writeGraphModel, writeLayersModel } from '../engine/tfjs/write-artifacts.ts';
 import type { Graph } from '../graph/graph.ts';
-import { importFrozenGraph, readFrozenGraphOptions, type FrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
-import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
+import type { KerasArtifact, ModelArtifact } from '../formats/artifact.ts';
+import { detectModel } from '../formats/detect.ts';
+import { formatForInput, INPUT_FORMATS, modelFormat, type InputFormat } from '../formats/registry.ts';
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
-import { detectModelFolder } from '../formats/detect.ts';
-import { readModelFileStart } from '../importers/read-model-file.ts';
 
-
-export const INPUT_FORMATS = ['tf_saved_model', 'tf_frozen_model', 'tflite', 'keras', 'keras_v3'] as const;
+export { INPUT_FORMATS, type InputFormat };
 export const OUTPUT_FORMATS = ['tfjs_graph_model', 'tfjs_layers_model'] as const;
 /** tensorflowjs_converter's other name for Keras 3 `.keras` input. */
 const INPUT_ALIASES: Record<string, InputFormat> = { keras_keras: 'keras_v3' };
@@ -34,15 +30,10 @@ const LATER_OUTPUT_FORMATS = ['keras', 'keras_saved_model', 'keras_v3'];
  * The default output: Keras models become layers models (as tensorflowjs_converter makes them),
  * graphs graph models. Keras models may also become graph models (mapped layer by layer).
  */
-const OUTPUT_FOR: Record<InputFormat, OutputFormat> = {
-  tf_saved_model: 'tfjs_graph_model',
-  tf_frozen_model: 'tfjs_graph_model',
-  tflite: 'tfjs_graph_model',
-  keras: 'tfjs_layers_model',
-  keras_v3: 'tfjs_layers_model',
-};
+function defaultOutput(inputFormat: InputFormat): OutputFormat {
+  return formatForInput(inputFormat)?.kind === 'keras' ? 'tfjs_layers_model' : 'tfjs_graph_model';
+}
 
-export type InputFormat = (typeof INPUT_FORMATS)[number];
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export const CONVERT_USAGE = `Usage: lambda-serving convert [flags] SRC DST
@@ -101,7 +92,7 @@ export function parseConvertFlags(argv: string[]): ConvertOptions {
         : `Unknown --input_format '${inputFormat}'; supported: ${INPUT_FORMATS.join(', ')}`,
     );
   }
-  const outputFormat = flags.output_format ?? OUTPUT_FOR[inputFormat as InputFormat];
+  const outputFormat = flags.output_format ?? defaultOutput(inputFormat as InputFormat);
   if (!(OUTPUT_FORMATS as readonly string[]).includes(outputFormat)) {
     throw new UsageError(
       LATER_OUTPUT_FORMATS.includes(outputFormat)
@@ -109,7 +100,7 @@ export function parseConvertFlags(argv: string[]): ConvertOptions {
         : `Unknown --output_format '${outputFormat}'; supported: ${OUTPUT_FORMATS.join(', ')}`,
     );
   }
-  if (outputFormat === 'tfjs_layers_model' && OUTPUT_FOR[inputFormat as InputFormat] !== 'tfjs_layers_model') {
+  if (outputFormat === 'tfjs_layers_model' && defaultOutput(inputFormat as InputFormat) !== 'tfjs_layers_model') {
     throw new UsageError(`--output_format tfjs_layers_model needs a Keras model (--input_format keras or keras_v3), not ${inputFormat}`);
   }
   if (positional.length !== 2) {
@@ -160,17 +151,40 @@ export interface ConvertResult {
   milliseconds: number;
 }
 
-/** Imports `options.src`, checks TF.js can run it, and writes the TF.js model folder `options.dst`. */
+/** Reads `options.src` through the format registry, checks TF.js can run it, and writes the TF.js model folder `options.dst`. */
 export async function convertModel(options: ConvertOptions): Promise<ConvertResult> {
   const started = performance.now();
-  const converted = options.outputFormat === 'tfjs_layers_model' ? await convertKeras(options) : await convertGraph(options);
+  const converted = await convertArtifact(await readSource(options), options);
   return { ...converted, milliseconds: performance.now() - started };
 }
 
-async function convertGraph(options: ConvertOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
-  const graph = await importModel(options);
+/** What a conversion writes besides the model: where, in which format, how. */
+export type WriteOptions = Pick<ConvertOptions, 'outputFormat' | 'dst' | 'weightShardSizeBytes' | 'skipOpCheck'>;
+
+/**
+ * Writes an artifact already read (by `readSource` or the format registry) as a TF.js model
+ * folder: a graph model from a graph or a Keras model mapped onto TensorFlow ops, a layers model
+ * from a Keras model.
+ */
+export async function convertArtifact(artifact: ModelArtifact, options: WriteOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
+  if (artifact.kind === 'tfjs') throw new FailedPreconditionError(`${artifact.path} is already a TF.js model`);
+  if (options.outputFormat === 'tfjs_layers_model') {
+    if (artifact.kind !== 'keras') throw new FailedPreconditionError(`--output_format tfjs_layers_model needs a Keras model, not ${artifact.what}`);
+    return convertKeras(artifact, options);
+  }
+  return convertGraph(artifact.kind === 'graph' ? artifact.graph : await artifact.toGraph(), artifact.path, options);
+}
+
+/** The TF.js output format that holds what `loaded.format` (a TF.js engine model) ran. */
+export function outputFormatFor(loadedFormat: string): OutputFormat {
+  if (loadedFormat === 'tfjs-layers-model') return 'tfjs_layers_model';
+  if (loadedFormat === 'tfjs-graph-model') return 'tfjs_graph_model';
+  throw new FailedPreconditionError(`A ${loadedFormat} cannot be written as a TF.js model folder`);
+}
+
+async function convertGraph(graph: Graph, src: string, options: WriteOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
   const artifacts = lowerToGraphModel(graph);
-  if (!options.skipOpCheck) await checkOps(artifacts, graph, options.src);
+  if (!options.skipOpCheck) await checkOps(artifacts, graph, src);
   const written = await writeGraphModel(options.dst, artifacts, graph, { shardBytes: options.weightShardSizeBytes });
   const nodes = (artifacts.modelTopology as { node: { op: string }[] }).node;
   return {
@@ -184,12 +198,12 @@ async function convertGraph(options: ConvertOptions): Promise<Omit<ConvertResult
 }
 
 /** Keras → a layers model, as tensorflowjs_converter's keras → tfjs_layers_model. */
-async function convertKeras(options: ConvertOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
+async function convertKeras(artifact: KerasArtifact, options: WriteOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
   const { kerasToLayersArtifacts, loadKerasModel } = await import('../engine/tfjs/load-keras.ts');
-  const model = await readKerasSource(options);
+  const { model, what } = artifact;
   let artifacts: io.ModelArtifacts;
   try {
-    artifacts = kerasToLayersArtifacts(model, options.src);
+    artifacts = kerasToLayersArtifacts(model, what);
   } catch (error) {
     return withGraphHint(error);
   }
@@ -198,7 +212,7 @@ async function convertKeras(options: ConvertOptions): Promise<Omit<ConvertResult
     // Build it in TF.js as serving would: refuses what tfjs-layers cannot build, names the signature.
     const { initBackend } = await import('../engine/backend.ts');
     await initBackend(undefined, () => {});
-    const loaded = await loadKerasModel(model, options.src).catch(withGraphHint);
+    const loaded = await loadKerasModel(model, what).catch(withGraphHint);
     signatures = loaded.signatures;
     loaded.dispose();
   }
@@ -213,26 +227,6 @@ function withGraphHint(error: unknown): never {
   throw new FailedPreconditionError(`${error.message} (--output_format tfjs_graph_model maps the layers onto TensorFlow ops instead)`);
 }
 
-/** The Keras model at `options.src`: a file, or a folder holding one (or a weights-only pair). */
-async function readKerasSource(options: ConvertOptions) {
-  const [{ readKerasFolder }, { kerasFileKind }] = await Promise.all([import('../importers/keras/folder.ts'), import('../importers/keras/index.ts')]);
-  const info = await statSource(options.src);
-  let source: { file: string; architectureFile?: string } = { file: options.src };
-  if (info.isDirectory()) {
-    const folder = await detectModelFolder(options.src);
-    if (folder.kind !== 'keras') throw new FailedPreconditionError(`${options.src} must hold one Keras .h5/.hdf5/.keras file (it holds a ${folder.kind.replace('_', ' ')})`);
-    source = folder;
-  }
-  const expected = options.inputFormat === 'keras_v3' ? 'zip' : 'hdf5';
-  const found = kerasFileKind(await readModelFileStart(source.file, 'Keras model', 8));
-  if (found && found !== expected) {
-    throw new FailedPreconditionError(
-      `${source.file} is ${found === 'zip' ? 'a Keras 3 .keras zip: use --input_format keras_v3' : 'an HDF5 file: use --input_format keras'}`,
-    );
-  }
-  return readKerasFolder(source);
-}
-
 /** Every layer's class in a Keras model config, nested models included. */
 function layerClasses(topology: unknown): string[] {
   const classes: string[] = [];
@@ -245,45 +239,26 @@ function layerClasses(topology: unknown): string[] {
   return classes;
 }
 
-async function statSource(src: string) {
-  return stat(src).catch((error: NodeJS.ErrnoException) => {
-    throw new FailedPreconditionError(`Cannot read ${src}: ${error.code ?? error.message}`);
-  });
-}
-
-async function importModel(options: ConvertOptions): Promise<Graph> {
-  const info = await statSource(options.src);
-  if (options.inputFormat === 'tf_saved_model') {
-    if (!info.isDirectory() || !existsSync(path.join(options.src, 'saved_model.pb'))) {
-      throw new FailedPreconditionError(`${options.src} is not a SavedModel folder (no saved_model.pb)`);
-    }
-    return importSavedModel(options.src, { tags: options.savedModelTags });
+/**
+ * `options.src` read as `--input_format` names it: a folder holding that format (a SavedModel
+ * folder, a folder with one .pb and its frozen_graph.yaml, one .tflite, one Keras file or a
+ * weights-only pair), or one file of it.
+ */
+export async function readSource(options: Pick<ConvertOptions, 'inputFormat' | 'src' | 'savedModelTags' | 'inputNodeNames' | 'outputNodeNames'>): Promise<ModelArtifact> {
+  const format = formatForInput(options.inputFormat);
+  if (!format) throw new FailedPreconditionError(`Unknown --input_format ${options.inputFormat}`);
+  const found = await detectModel(options.src, format.kind);
+  if (found.kind !== format.kind) {
+    throw new FailedPreconditionError(`${options.src} is not a ${format.label} for --input_format ${options.inputFormat} (it holds a ${modelFormat(found.kind).label})`);
   }
-  if (options.inputFormat === 'keras' || options.inputFormat === 'keras_v3') {
-    const { kerasToGraph } = await import('../importers/keras/graph-mapper.ts');
-    return kerasToGraph(await readKerasSource(options), options.src);
-  }
-  if (options.inputFormat === 'tflite') {
-    const { importTfliteFile } = await import('../importers/tflite/index.ts');
-    if (!info.isDirectory()) return importTfliteFile(options.src);
-    const folder = await detectModelFolder(options.src);
-    if (folder.kind !== 'tflite') throw new FailedPreconditionError(`${options.src} must hold one .tflite file (it holds a ${folder.kind.replace('_', ' ')})`);
-    return importTfliteFile(folder.file);
-  }
-  let file = options.src;
-  let names: FrozenGraphOptions = {};
-  if (info.isDirectory()) {
-    const folder = await detectModelFolder(options.src);
-    if (folder.kind !== 'frozen_graph') {
-      throw new FailedPreconditionError(`${options.src} must hold exactly one frozen-graph .pb (it holds a ${folder.kind.replace('_', ' ')})`);
-    }
-    file = folder.file;
-    if (folder.namesFile) names = await readFrozenGraphOptions(folder.namesFile);
-  }
-  return importFrozenGraph(file, {
-    ...names,
+  const names = {
     ...(options.inputNodeNames ? { inputNames: options.inputNodeNames, inputDataTypes: undefined } : {}),
     ...(options.outputNodeNames ? { outputNames: options.outputNodeNames } : {}),
+  };
+  return format.read(found as never, {
+    tags: options.savedModelTags,
+    inputFormat: options.inputFormat,
+    ...(Object.keys(names).length ? { frozenGraph: names } : {}),
   });
 }
 

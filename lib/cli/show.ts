@@ -1,19 +1,15 @@
 /**
  * `lambda-serving show`: a model folder's signatures, printed as `saved_model_cli show` prints
- * them. Reads SavedModels, frozen GraphDefs and TF.js model folders through the same importers and
- * loaders serving uses, so what it shows is what `serve` would offer.
+ * them. Reads every format through the same format registry and engine serving uses, so what it
+ * shows is what `serve` would offer.
  * @module cli/show
  */
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { FailedPreconditionError } from '../errors.ts';
+import type { ModelArtifact } from '../formats/artifact.ts';
+import { detectModel, type FormatKind } from '../formats/detect.ts';
+import { modelFormat } from '../formats/registry.ts';
 import type { Signature, SignatureMap, TensorSpec } from '../tensors/signature.ts';
-import { importFrozenGraph, readFrozenGraphOptions } from '../importers/tensorflow/frozen-graph.ts';
-import { mapSignatures } from '../importers/tensorflow/mapper.ts';
-import { decodeSavedModel } from '../importers/tensorflow/proto.ts';
-import { importSavedModel } from '../importers/tensorflow/saved-model.ts';
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
-import { detectModelFolder } from '../formats/detect.ts';
 
 export const SHOW_USAGE = `Usage: lambda-serving show --dir DIR [--tag_set serve] [--signature_def NAME | --all]
 
@@ -50,7 +46,7 @@ export function parseShowFlags(argv: string[]): ShowOptions {
 
 /** What a model folder holds, as `show` prints it. */
 export interface ShownModel {
-  kind: 'saved_model' | 'frozen_graph' | 'tfjs' | 'tflite' | 'keras';
+  kind: FormatKind;
   /** The file or folder read. */
   path: string;
   /** The SavedModel MetaGraph's tags. */
@@ -59,12 +55,12 @@ export interface ShownModel {
 }
 
 /** How each kind is named in the headings (saved_model_cli's own words for SavedModels). */
-const KEYS_HEADING: Record<ShownModel['kind'], string> = {
-  saved_model: 'The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:',
-  frozen_graph: 'The given frozen graph contains SignatureDefs with the following keys:',
-  tfjs: 'The given TF.js model contains SignatureDefs with the following keys:',
-  tflite: 'The given TFLite model contains SignatureDefs with the following keys:',
-  keras: 'The given Keras model contains SignatureDefs with the following keys:',
+const NAMED: Record<ShownModel['kind'], string> = {
+  saved_model: 'SavedModel MetaGraphDef',
+  frozen_graph: 'frozen graph',
+  tfjs: 'TF.js model',
+  tflite: 'TFLite model',
+  keras: 'Keras model',
 };
 
 /**
@@ -86,12 +82,12 @@ export function formatSignatures(model: ShownModel, options: { signatureDef?: st
   if (options.all) {
     const heading = model.kind === 'saved_model'
       ? `MetaGraphDef with tag-set: '${(model.tagSet ?? []).join(', ')}' contains the following SignatureDefs:`
-      : `The given ${model.kind === 'tfjs' ? 'TF.js model' : 'frozen graph'} contains the following SignatureDefs:`;
+      : `The given ${NAMED[model.kind]} contains the following SignatureDefs:`;
     const lines = [heading];
     for (const key of keys) lines.push('', ...formatSignature(key, model.signatures[key]));
     return lines.join('\n') + '\n';
   }
-  return [KEYS_HEADING[model.kind], ...keys.map((key) => `SignatureDef key: "${key}"`)].join('\n') + '\n';
+  return [`The given ${NAMED[model.kind]} contains SignatureDefs with the following keys:`, ...keys.map((key) => `SignatureDef key: "${key}"`)].join('\n') + '\n';
 }
 
 function formatSignature(key: string, signature: Signature): string[] {
@@ -115,89 +111,34 @@ function formatTensor(spec: TensorSpec): string[] {
 }
 
 /**
- * Reads the signatures of the model at `dir`: a SavedModel folder, a frozen-graph folder (or
- * `.pb` file) or a TF.js model folder (or its `model.json`).
+ * Reads the signatures of the model at `dir` (a model folder, or one model file) through the
+ * format registry, as serving reads it. Graphs (SavedModel, frozen graph, TFLite) carry their
+ * signatures; Keras and TF.js models are loaded by the engine serving would use (tfjs-layers
+ * names their inputs and outputs; a Keras model only the graph mapping can serve is shown as
+ * that graph). A SavedModel that cannot be imported still shows the signatures its MetaGraph
+ * declares, each marked with why.
  */
 export async function readModelSignatures(dir: string, options: { tagSet?: string[] } = {}): Promise<ShownModel> {
-  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    throw new FailedPreconditionError(`Cannot read ${dir}: ${error.code ?? error.message}`);
-  });
-  if (info.isFile()) {
-    if (dir.endsWith('.json')) return readTfjs(dir);
-    if (path.basename(dir) === 'saved_model.pb') return readSavedModel(path.dirname(dir), options.tagSet ?? ['serve']);
-    if (dir.endsWith('.pb')) return readFrozen(dir, undefined);
-    if (dir.endsWith('.tflite')) return readTflite(dir);
-    if (/\.(h5|hdf5|keras)$/i.test(dir)) return readKeras({ file: dir });
-    throw new FailedPreconditionError(`${dir} is not a model: expected a model folder, a .pb, a .tflite, a Keras .h5/.keras or a model.json`);
-  }
-  const folder = await detectModelFolder(dir);
-  switch (folder.kind) {
-    case 'saved_model':
-      return readSavedModel(folder.dir, options.tagSet ?? ['serve']);
-    case 'tfjs':
-      return readTfjs(folder.modelJson);
-    case 'frozen_graph':
-      return readFrozen(folder.file, folder.namesFile);
-    case 'tflite':
-      return readTflite(folder.file);
-    case 'keras':
-      return readKeras(folder);
-  }
-}
-
-/**
- * Imports the SavedModel (which also decides which signatures can run here). When the import
- * fails, the signatures are still read from the MetaGraph, each marked with why.
- */
-async function readSavedModel(dir: string, tagSet: string[]): Promise<ShownModel> {
+  const found = await detectModel(dir);
+  const format = modelFormat(found.kind);
+  const tags = options.tagSet ?? ['serve'];
+  const shown = (path: string, signatures: SignatureMap): ShownModel => ({ kind: found.kind, path, ...(found.kind === 'saved_model' ? { tagSet: tags } : {}), signatures });
+  let artifact: ModelArtifact;
   try {
-    const graph = await importSavedModel(dir, { tags: tagSet });
-    return { kind: 'saved_model', path: dir, tagSet, signatures: graph.signatures };
+    artifact = await format.read(found as never, { tags });
   } catch (error) {
-    const file = path.join(dir, 'saved_model.pb');
-    const savedModel = decodeSavedModel(await readFile(file), file);
-    const meta = savedModel.meta_graphs.find((m) => tagSet.every((tag) => m.meta_info_def.tags.includes(tag)));
-    if (!meta) throw error;
-    const signatures = mapSignatures(meta.signature_def);
-    const reason = `the SavedModel cannot be imported: ${(error as Error).message}`;
-    for (const signature of Object.values(signatures)) signature.unavailable = reason;
-    return { kind: 'saved_model', path: dir, tagSet, signatures };
+    const stored = await format.storedSignatures?.(found as never, { tags }).catch(() => undefined);
+    if (!stored) throw error;
+    const reason = `the ${format.label} cannot be imported: ${(error as Error).message}`;
+    for (const signature of Object.values(stored)) signature.unavailable = reason;
+    return shown(found.kind === 'saved_model' ? found.dir : dir, stored);
   }
-}
-
-async function readFrozen(file: string, namesFile: string | undefined): Promise<ShownModel> {
-  const options = namesFile ? await readFrozenGraphOptions(namesFile) : {};
-  const graph = await importFrozenGraph(file, options);
-  return { kind: 'frozen_graph', path: file, signatures: graph.signatures };
-}
-
-/** TF.js folders: loaded as serving loads them (the signatures of a LayersModel need the model built). */
-async function readTfjs(modelJson: string): Promise<ShownModel> {
-  const { initBackend } = await import('../engine/backend.ts');
-  const { loadTfjsModel } = await import('../engine/tfjs/tfjs-model.ts');
+  if (artifact.kind === 'graph') return shown(artifact.path, artifact.graph.signatures);
+  const [{ initBackend }, { loadArtifact }] = await Promise.all([import('../engine/backend.ts'), import('../engine/engine.ts')]);
   await initBackend(undefined, () => {});
-  const model = await loadTfjsModel(modelJson);
+  const model = await loadArtifact(artifact);
   try {
-    return { kind: 'tfjs', path: modelJson, signatures: model.signatures };
-  } finally {
-    model.dispose();
-  }
-}
-
-async function readTflite(file: string): Promise<ShownModel> {
-  const { importTfliteFile } = await import('../importers/tflite/index.ts');
-  return { kind: 'tflite', path: file, signatures: (await importTfliteFile(file)).signatures };
-}
-
-/** Keras files: built as serving builds them (tfjs-layers names the inputs and outputs). */
-async function readKeras(folder: { file: string; architectureFile?: string }): Promise<ShownModel> {
-  const { initBackend } = await import('../engine/backend.ts');
-  const { readKerasFolder } = await import('../importers/keras/folder.ts');
-  const { loadKerasModel } = await import('../engine/tfjs/load-keras.ts');
-  await initBackend(undefined, () => {});
-  const model = await loadKerasModel(await readKerasFolder(folder), folder.file);
-  try {
-    return { kind: 'keras', path: folder.file, signatures: model.signatures };
+    return shown(artifact.path, model.signatures);
   } finally {
     model.dispose();
   }

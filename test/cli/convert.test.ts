@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConvertFlags } from '../../lib/cli/convert.ts';
+import { convertModel, parseConvertFlags } from '../../lib/cli/convert.ts';
 import { UsageError } from '../../lib/cli/flags.ts';
 import { initBackend } from '../../lib/engine/backend.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
@@ -323,6 +323,15 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving convert on real models${FIXTURES
   });
 });
 
+describe.skipIf(!HAVE_FIXTURES)(`convert reads SRC as --input_format names it${FIXTURES_NOTE}`, () => {
+  it('refuses a folder holding another format, naming both', async () => {
+    const half = fixture('tf-serving', 'saved_model_half_plus_two_cpu', '00000123');
+    await expect(convertModel(parseConvertFlags(['--input_format=tflite', half, path.join(os.tmpdir(), 'never-written')]))).rejects.toThrow(
+      `${half} is not a TFLite model for --input_format tflite (it holds a SavedModel)`,
+    );
+  });
+});
+
 describe('convert on a Keras model tfjs-layers cannot build', () => {
   it('refuses tfjs_layers_model pointing at tfjs_graph_model, which then converts it', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'convert-keras-'));
@@ -349,6 +358,8 @@ describe('convert on a Keras model tfjs-layers cannot build', () => {
       const graph = await runCli('convert', '--input_format=keras', '--output_format=tfjs_graph_model', file, path.join(dir, 'graph'));
       expect(graph.code, graph.stderr).toBe(0);
       expect(JSON.parse(await readFile(path.join(dir, 'graph', 'model.json'), 'utf8')).format).toBe('graph-model');
+      // The container must be the one --input_format names.
+      await expect(convertModel(parseConvertFlags(['--input_format=keras_v3', file, path.join(dir, 'v3')]))).rejects.toThrow(/keepdims\.h5 is an HDF5 file: use --input_format keras$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

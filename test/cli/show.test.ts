@@ -1,9 +1,10 @@
 /**
  * `lambda-serving show`, run as a user runs it: the real CLI in its own process, on the shared
  * fixtures (a TF1 SavedModel, a TF2 SavedModel, a frozen GraphDef), printing saved_model_cli's
- * layout read from the files.
+ * layout read from the files. (test/formats/every-path.test.ts checks that show gives the
+ * signatures serving gives, for every fixture.)
  */
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { formatSignatures, parseShowFlags } from '../../lib/cli/show.ts';
 import { UsageError } from '../../lib/cli/flags.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
 import { runCli } from '../support/serve-process.ts';
+import { dense, gruLayer, inputLayer, kerasH5, sequential, Weights } from '../importers/keras/keras2-writer.ts';
 
 const HALF_PLUS_TWO = '../shared/fixtures/tf-serving/saved_model_half_plus_two_cpu/00000123';
 
@@ -137,10 +139,61 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving show on real models${FIXTURES_NO
     expect(result.stdout).toContain("    outputs['predictions'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 7)\n");
   });
 
+  it('still lists a SavedModel whose import fails, each signature marked with why', async () => {
+    const dir = path.join(tmp, 'broken-variables');
+    await mkdir(path.join(dir, 'variables'), { recursive: true });
+    await copyFile(path.join(HALF_PLUS_TWO, 'saved_model.pb'), path.join(dir, 'saved_model.pb'));
+    await writeFile(path.join(dir, 'variables', 'variables.index'), 'garbage\n');
+    const result = await runCli('show', '--dir', dir, '--signature_def', 'serving_default');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("    inputs['x'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 1)\n        name: x:0\n");
+    expect(result.stdout).toMatch(/  Not servable here: the SavedModel cannot be imported: .*variables\.index is not a TensorFlow checkpoint index/);
+  });
+
   it('names the available signatures when --signature_def is not one of them', async () => {
     const result = await runCli('show', '--dir', HALF_PLUS_TWO, '--signature_def', 'nope');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Could not find signature "nope".*"serving_default"/);
+  });
+});
+
+describe('lambda-serving show on a Keras model only the graph path serves', () => {
+  it('prints the signature serving offers (tfjs-layers refuses GRU reset_after=True)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'show-gru-'));
+    try {
+      const weights = new Weights(['gru', 'dense'], 3);
+      weights.add('gru', 'gru/gru_cell/kernel:0', [3, 12]);
+      weights.add('gru', 'gru/gru_cell/recurrent_kernel:0', [4, 12]);
+      weights.add('gru', 'gru/gru_cell/bias:0', [2, 12]);
+      weights.add('dense', 'dense/kernel:0', [4, 2]);
+      weights.add('dense', 'dense/bias:0', [2]);
+      const config = sequential('sequential', [inputLayer('gru_input', [null, 6, 3]), gruLayer('gru', 4, false, true), dense('dense', 2)]);
+      const file = path.join(dir, 'gru.h5');
+      await writeFile(file, await kerasH5(weights.file(config), 'tf.keras'));
+      const result = await runCli('show', '--dir', file, '--all');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(
+        [
+          'The given Keras model contains the following SignatureDefs:',
+          '',
+          "signature_def['serving_default']:",
+          '  The given SavedModel SignatureDef contains the following input(s):',
+          "    inputs['gru_input'] tensor_info:",
+          '        dtype: DT_FLOAT',
+          '        shape: (-1, 6, 3)',
+          '        name: gru_input:0',
+          '  The given SavedModel SignatureDef contains the following output(s):',
+          "    outputs['dense'] tensor_info:",
+          '        dtype: DT_FLOAT',
+          '        shape: (-1, 2)',
+          '        name: dense:0',
+          '  Method name is: tensorflow/serving/predict',
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,13 +1,14 @@
 /**
  * What a version folder holds, decided from its file names (and, for `.json` files beside a
- * Keras `.h5`, from whether the JSON is a Keras architecture or a TF.js model.json).
+ * Keras `.h5`, from whether the JSON is a Keras architecture or a TF.js model.json); and what one
+ * model file is (show and convert take files too).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailedPreconditionError } from '../../lib/errors.ts';
-import { detectModelFolder } from '../../lib/formats/detect.ts';
+import { detectModel, detectModelFolder } from '../../lib/formats/detect.ts';
 
 let root: string;
 let count = 0;
@@ -60,5 +61,39 @@ describe('detectModelFolder', () => {
     const error = await detectModelFolder(empty).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FailedPreconditionError);
     expect((error as Error).message).toMatch(/one \.tflite, one Keras \.h5\/\.hdf5\/\.keras .*\(found notes\.txt\)/);
+  });
+});
+
+describe('detectModel', () => {
+  it('reads a folder as detectModelFolder does', async () => {
+    const dir = await folder({ 'model.tflite': '' });
+    expect(await detectModel(dir)).toEqual(await detectModelFolder(dir));
+  });
+
+  it('tells one file by its name; saved_model.pb stands for its folder', async () => {
+    const dir = await folder({ 'saved_model.pb': '', 'g.pb': '', 'm.tflite': '', 'm.keras': '', 'w.HDF5': '', 'model.json': TFJS_MODEL_JSON });
+    expect(await detectModel(path.join(dir, 'saved_model.pb'))).toEqual({ kind: 'saved_model', dir });
+    expect(await detectModel(path.join(dir, 'g.pb'))).toEqual({ kind: 'frozen_graph', file: path.join(dir, 'g.pb') });
+    expect(await detectModel(path.join(dir, 'm.tflite'))).toEqual({ kind: 'tflite', file: path.join(dir, 'm.tflite') });
+    expect(await detectModel(path.join(dir, 'm.keras'))).toEqual({ kind: 'keras', file: path.join(dir, 'm.keras') });
+    expect(await detectModel(path.join(dir, 'w.HDF5'))).toEqual({ kind: 'keras', file: path.join(dir, 'w.HDF5') });
+    expect(await detectModel(path.join(dir, 'model.json'))).toEqual({ kind: 'tfjs', modelJson: path.join(dir, 'model.json') });
+  });
+
+  it('reads a file as the single-file kind the caller expects, whatever its name', async () => {
+    const dir = await folder({ 'model.bin': '', 'saved_model.pb': '' });
+    const file = path.join(dir, 'model.bin');
+    expect(await detectModel(file, 'tflite')).toEqual({ kind: 'tflite', file });
+    expect(await detectModel(file, 'frozen_graph')).toEqual({ kind: 'frozen_graph', file });
+    expect(await detectModel(file, 'keras')).toEqual({ kind: 'keras', file });
+    // A SavedModel is a folder: a file is only one as its saved_model.pb.
+    expect(await detectModel(path.join(dir, 'saved_model.pb'), 'saved_model')).toEqual({ kind: 'saved_model', dir });
+    await expect(detectModel(file, 'saved_model')).rejects.toThrow(/model\.bin is not a model: expected a model folder, a \.pb, a \.tflite/);
+  });
+
+  it('names a path that does not exist', async () => {
+    const error = await detectModel(path.join(root, 'missing')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FailedPreconditionError);
+    expect((error as Error).message).toBe(`Cannot read ${path.join(root, 'missing')}: ENOENT`);
   });
 });
