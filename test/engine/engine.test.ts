@@ -1,0 +1,98 @@
+/**
+ * The engine list (lib/engine/engine.ts): the one place an artifact read by the format registry
+ * is given to an engine. Today one engine, TF.js, loads every kind of artifact; an engine that
+ * cannot load one says why, and the next is tried.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { initBackend } from '../../lib/engine/backend.ts';
+import { ENGINES, engineFor, loadArtifact, type Engine } from '../../lib/engine/engine.ts';
+import { loadModel } from '../../lib/engine/load-model.ts';
+import { FailedPreconditionError } from '../../lib/errors.ts';
+import type { ModelArtifact } from '../../lib/formats/artifact.ts';
+import { readModelFolder } from '../../lib/formats/registry.ts';
+import { base, dense, functional, inputLayer, kerasH5, layer, node, Weights } from '../importers/keras/keras2-writer.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  await initBackend(process.env.LAMBDA_SERVING_BACKEND ?? 'wasm', () => {});
+  dir = await mkdtemp(path.join(os.tmpdir(), 'engine-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const graphArtifact: ModelArtifact = {
+  kind: 'graph',
+  format: 'frozen_graph',
+  what: 'frozen graph g.pb',
+  path: 'g.pb',
+  graph: { source: 'test', nodes: [], signatures: {} },
+};
+
+/** Input(4,4,2) → GlobalAveragePooling2D(keepdims=True) → Flatten → Dense(3): tfjs-layers refuses keepdims. */
+async function keepdimsFolder(): Promise<string> {
+  const weights = new Weights(['input', 'pool', 'flatten', 'out'], 3);
+  weights.add('out', 'out/kernel:0', [2, 3]);
+  weights.add('out', 'out/bias:0', [3]);
+  const config = functional(
+    [
+      node(inputLayer('input', [null, 4, 4, 2])),
+      node(layer('GlobalAveragePooling2D', { ...base('pool'), data_format: 'channels_last', keepdims: true }), 'input'),
+      node(layer('Flatten', { ...base('flatten'), data_format: 'channels_last' }), 'pool'),
+      node(dense('out', 3), 'flatten'),
+    ],
+    'input',
+    'out',
+  );
+  const version = path.join(dir, 'keepdims', '1');
+  await mkdir(version, { recursive: true });
+  await writeFile(path.join(version, 'model.h5'), await kerasH5(weights.file(config), 'tf.keras'));
+  return version;
+}
+
+describe('engineFor', () => {
+  it('gives every kind of artifact to the TF.js engine', () => {
+    expect(ENGINES.map((engine) => engine.name)).toEqual(['tfjs']);
+    expect(engineFor(graphArtifact).name).toBe('tfjs');
+    expect(engineFor({ kind: 'tfjs', format: 'tfjs', what: 'TF.js model m.json', path: 'm.json', modelJson: 'm.json' }).name).toBe('tfjs');
+  });
+
+  it('skips an engine that cannot load the artifact, and refuses with every reason when none can', () => {
+    const onlyKeras: Engine = { name: 'keras-only', cannotLoad: (a) => (a.kind === 'keras' ? undefined : `it reads Keras models, not a ${a.kind}`), load: () => Promise.reject(new Error('unused')) };
+    const any: Engine = { name: 'any', cannotLoad: () => undefined, load: () => Promise.reject(new Error('unused')) };
+    expect(engineFor(graphArtifact, [onlyKeras, any])).toBe(any);
+    const error = (() => {
+      try {
+        return engineFor(graphArtifact, [onlyKeras]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(FailedPreconditionError);
+    expect((error as Error).message).toBe('No engine can load frozen graph g.pb: keras-only: it reads Keras models, not a graph');
+  });
+});
+
+describe('the TF.js engine on a Keras model tfjs-layers cannot build', () => {
+  it('loads it as a graph and says so through the log it is given; loadModel logs it as lambda-serving', async () => {
+    const version = await keepdimsFolder();
+    const lines: string[] = [];
+    const model = await loadArtifact(await readModelFolder(version), { log: (line) => lines.push(line) });
+    expect(model.format).toBe('tfjs-graph-model');
+    model.dispose();
+    expect(lines).toEqual([expect.stringMatching(/^Keras model .*model\.h5: tfjs-layers cannot build it \(.*keepdims=true.*\); serving it as a TensorFlow graph$/)]);
+
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      (await loadModel(version)).dispose();
+      expect(log).toHaveBeenCalledWith(`lambda-serving: ${lines[0]}`);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
