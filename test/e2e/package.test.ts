@@ -9,8 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
-import { ModelService, TensorResponse } from '../../lib/service/model-service.ts';
-import { encodePredictResponse } from '../../lib/codecs/index.ts';
+import { createApp } from '../../lib/http/app.ts';
+import { ModelService } from '../../lib/service/model-service.ts';
 import { heldOutDigits } from '../../scripts/mnist-data.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
 import { httpApiEvent } from '../support/lambda-events.ts';
@@ -37,9 +37,8 @@ const CASES: Record<string, { body: string; expected: () => Promise<string> }> =
     // The same request through the repo's own code on the same (wasm) backend.
     expected: async () => {
       await initBackend('wasm', () => {});
-      const service = new ModelService({ name: 'mnist', basePath: path.join(REPO_ROOT, 'models/mnist') });
-      const result = (await service.predict(JSON.parse(mnistBody))) as TensorResponse;
-      return encodePredictResponse(result.outputs, result.format);
+      const app = createApp([new ModelService({ name: 'mnist', basePath: path.join(REPO_ROOT, 'models/mnist') })]);
+      return (await app.fetch(new Request('http://localhost/v1/models/mnist:predict', { method: 'POST', body: mnistBody }))).text();
     },
   },
 };
@@ -140,6 +139,42 @@ describe('npm run package', () => {
       console.log(`${path.basename(c.file)} from the half_plus_two zip: cold start ${invocation.processUptimeMs.toFixed(0)} ms`);
     }
     expect(await listFiles(dir)).toEqual(before);
+  });
+
+  it('answers KServe V2 and binary bodies from the zip (codec chunks load on first use inside the bundle)', async () => {
+    const { dir } = await unzipToTemp(path.join(REPO_ROOT, '.build', 'half_plus_two.zip'));
+    taskRoots.push(dir);
+    const v2 = await invokeInFreshProcess(
+      dir,
+      'half_plus_two',
+      httpApiEvent({ method: 'POST', path: '/v2/models/half_plus_two/infer', body: JSON.stringify({ id: '7', inputs: [{ name: 'x', shape: [3], datatype: 'FP32', data: [2, 3, 4] }] }) }),
+    );
+    expect(v2.result.statusCode, v2.result.body).toBe(200);
+    expect(JSON.parse(v2.result.body)).toEqual({
+      model_name: 'half_plus_two',
+      model_version: '123',
+      id: '7',
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [3], data: [3.0, 3.5, 4.0] }],
+    });
+    // An NPY request answered as an Arrow stream: both codecs are chunks imported on first use.
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }";
+    const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+    const npy = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, padded.length, 0]), Buffer.from(padded), Buffer.from(Float32Array.from([2, 3, 4]).buffer)]);
+    const binary = await invokeInFreshProcess(
+      dir,
+      'half_plus_two',
+      httpApiEvent({
+        method: 'POST',
+        path: '/v1/models/half_plus_two:predict',
+        body: new Uint8Array(npy),
+        headers: { 'content-type': 'application/x-npy', accept: 'application/vnd.apache.arrow.stream' },
+      }),
+    );
+    expect(binary.result.statusCode, binary.result.body).toBe(200);
+    expect(binary.result.isBase64Encoded).toBe(true);
+    const { tableFromIPC } = await import('apache-arrow');
+    const y = tableFromIPC(Buffer.from(binary.result.body, 'base64')).getChild('y')!;
+    expect(Array.from(y.toArray() as Float32Array)).toEqual([3, 3.5, 4]);
   });
 
   it('carries a loadable sharp binary for the target architecture', async () => {
