@@ -9,13 +9,13 @@ import { sizeOf, type TensorMap } from '../tensors/host-tensor.ts';
 
 export function validateInputs(inputs: TensorMap, signature: Signature, signatureName: string): void {
   const expected = Object.keys(signature.inputs);
-  const missing = expected.filter((name) => !(name in inputs));
+  const missing = expected.filter((name) => !Object.hasOwn(inputs, name));
   if (missing.length) {
     throw new InvalidArgumentError(
       `Missing input${missing.length > 1 ? 's' : ''} ${missing.map(quote).join(', ')} for signature '${signatureName}' (expects ${expected.map(quote).join(', ')})`,
     );
   }
-  const unknown = Object.keys(inputs).filter((name) => !(name in signature.inputs));
+  const unknown = Object.keys(inputs).filter((name) => !Object.hasOwn(signature.inputs, name));
   if (unknown.length) {
     throw new InvalidArgumentError(
       `Unknown input${unknown.length > 1 ? 's' : ''} ${unknown.map(quote).join(', ')} for signature '${signatureName}' (expects ${expected.map(quote).join(', ')})`,

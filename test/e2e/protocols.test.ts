@@ -340,6 +340,12 @@ describe('KServe V2 (Open Inference Protocol), every transport', () => {
     await everywhere(infer(JSON.stringify({ inputs: [{ ...input0, datatype: 'INT32' }, input1] })), expectError(400, /input0.*DT_UINT32/));
     await everywhere(infer(JSON.stringify({ inputs: [input0, input1], outputs: [{ name: 'nope' }] })), expectError(400, /Unknown output 'nope'/));
     await everywhere(infer(JSON.stringify({ inputs: 'x' })), expectError(400, /inputs/));
+    for (const name of ['__proto__', 'constructor', 'toString']) {
+      const extra = { name, shape: [1], datatype: 'BOOL', data: [true] };
+      await everywhere(infer(JSON.stringify({ inputs: [input0, input1, extra] })), expectError(400, new RegExp(`Unknown input '${name}'`)));
+    }
+    await everywhere({ method: 'GET', path: '/v2/models/constructor' }, expectError(404, /constructor/));
+    await everywhere({ method: 'GET', path: '/v1/models/mnist/labels/__proto__' }, expectError(404, /__proto__/));
     const header = new TextEncoder().encode(JSON.stringify({ inputs: [{ ...input0, data: undefined, parameters: { binary_data_size: 16 } }, input1] }));
     await everywhere(
       infer(header, 'mymodel', { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) }),

@@ -216,14 +216,14 @@ function decodeInputs(header: JsonObject, binary: Uint8Array): TensorMap {
     const shape = shapeOf(input.shape, where);
     const size = objectField(input, 'parameters', where)?.binary_data_size;
     if (size === undefined) {
-      inputs[input.name] = tensorFromJson(input.data, dtype, shape, where);
+      setOwn(inputs, input.name, tensorFromJson(input.data, dtype, shape, where));
       return;
     }
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`${where}: binary_data_size must be a non-negative integer`);
     if (at + size > binary.length) {
       throw new InvalidArgumentError(`${where}: binary_data_size ${size} runs past the end of the body (${binary.length - at} bytes left)`);
     }
-    inputs[input.name] = tensorFromBinary(binary.subarray(at, at + size), dtype, shape, where);
+    setOwn(inputs, input.name, tensorFromBinary(binary.subarray(at, at + size), dtype, shape, where));
     at += size;
   });
   if (at !== binary.length) throw new InvalidArgumentError(`${binary.length - at} bytes of binary data after the last binary input`);
@@ -253,6 +253,11 @@ function encodeResponse(
   if (parameters) fields.push(`"parameters":${stringifyJson(parameters)}`);
   fields.push(`"outputs":[${entries.join(',')}]`);
   return { json: `{${fields.join(',')}}`, binary };
+}
+
+/** A client-chosen key (`__proto__` included) as an ordinary own property. */
+function setOwn<T>(object: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function objectField(object: JsonObject, key: string, where: string): JsonObject | undefined {
