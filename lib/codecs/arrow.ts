@@ -105,7 +105,7 @@ export function decodeArrowStream(body: Uint8Array): DecodedBody {
         throw new InvalidArgumentError(`Arrow stream has more than one column named ${quote(field.name)}`);
       }
       const batches = table.batches.map((batch) => batch.data.children[index]);
-      inputs[field.name] = columnTensor(field, batches, table.numRows);
+      setOwn(inputs, field.name, columnTensor(field, batches, table.numRows));
     });
     return { inputs };
   } catch (error) {
@@ -636,6 +636,11 @@ function product(dims: readonly number[]): number {
   let size = 1;
   for (const dim of dims) size *= dim;
   return size;
+}
+
+/** `object[key] = value`, also for a key `__proto__` (which plain assignment would take as the prototype). */
+function setOwn<T>(object: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function quote(name: string): string {

@@ -166,6 +166,24 @@ describe('arrow codec: decoding primitive columns', () => {
   });
 });
 
+describe('arrow codec: column names', () => {
+  it('keeps a column named "__proto__" as an own entry without touching any prototype', async () => {
+    // Prepare
+    const body = streamOf(Object.fromEntries([['__proto__', vectorFromArray([1, 2], new Float32())]]));
+
+    // Act
+    const inputs = await decode(body);
+
+    // Assess
+    expect(Object.getPrototypeOf(inputs)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(inputs, '__proto__')!.value).toEqual({
+      dtype: 'DT_FLOAT',
+      shape: [2],
+      values: new Float32Array([1, 2]),
+    });
+  });
+});
+
 describe('arrow codec: decoding lists and strings', () => {
   it('reads a FixedSizeList column as a [rows, listSize] tensor', async () => {
     // Prepare
