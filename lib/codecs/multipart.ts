@@ -9,6 +9,7 @@
  */
 import busboy from 'busboy';
 import { InvalidArgumentError } from '../errors.ts';
+import { floatToHalf } from '../tensors/float16.ts';
 import type { DType, HostTensor, TensorMap, TensorValues } from '../tensors/host-tensor.ts';
 import { decodeBase64, isBase64 } from './base64.ts';
 import type { BodyPart, DecodeContext, DecodedBody, TensorCodec } from './codec.ts';
@@ -271,7 +272,7 @@ function elementWriter(dtype: DType, values: NumericArray | Uint8Array[]): Eleme
     case 'DT_DOUBLE':
     case 'DT_HALF': {
       const out = values as Float32Array | Float64Array | Uint16Array;
-      const convert = dtype === 'DT_HALF' ? halfBits : (x: number) => x;
+      const convert = dtype === 'DT_HALF' ? floatToHalf : (x: number) => x;
       return (i, v) => {
         if (typeof v !== 'number' && typeof v !== 'bigint') return describeJson(v);
         out[i] = convert(Number(v));
@@ -317,24 +318,4 @@ function describeJson(value: JsonValue): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return String(value);
-}
-
-/** A number as IEEE 754 binary16 bits, rounded to nearest even (no double rounding through float32). */
-export function halfBits(x: number): number {
-  if (Number.isNaN(x)) return 0x7e00;
-  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
-  const a = Math.abs(x);
-  if (a >= 65520) return sign | 0x7c00; // 65504 is the largest half; from 65520 up it rounds to infinity
-  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24); // subnormal; 1024 carries into the smallest normal
-  let exponent = Math.floor(Math.log2(a));
-  if (2 ** exponent > a) exponent--;
-  else if (2 ** (exponent + 1) <= a) exponent++;
-  // A fraction of 1024 carries into the exponent, as it should.
-  return sign | (((exponent + 15) << 10) + roundHalfEven((a / 2 ** exponent - 1) * 1024));
-}
-
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const rest = x - floor;
-  return rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
 }

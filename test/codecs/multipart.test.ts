@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodeContext } from '../../lib/codecs/codec.ts';
 import { parseMediaType } from '../../lib/codecs/media-type.ts';
-import { MAX_MULTIPART_PARTS, halfBits, multipartCodec } from '../../lib/codecs/multipart.ts';
+import { MAX_MULTIPART_PARTS, multipartCodec } from '../../lib/codecs/multipart.ts';
+import { floatToHalf as halfBits } from '../../lib/tensors/float16.ts';
 import { InvalidArgumentError } from '../../lib/errors.ts';
 import type { DType } from '../../lib/tensors/host-tensor.ts';
 import type { TensorSpec } from '../../lib/tensors/signature.ts';
@@ -422,7 +423,7 @@ describe('multipart codec: malformed bodies', () => {
   });
 });
 
-describe('halfBits', () => {
+describe('floatToHalf, as multipart fields use it', () => {
   it('rounds to the nearest binary16, ties to even, with subnormals, infinities, NaN and -0', () => {
     // Prepare
     const cases: [number, number][] = [
