@@ -10,7 +10,7 @@
 import busboy from 'busboy';
 import { InvalidArgumentError } from '../errors.ts';
 import { floatToHalf } from '../tensors/float16.ts';
-import type { DType, HostTensor, TensorMap, TensorValues } from '../tensors/host-tensor.ts';
+import { allocateValues, type DType, type HostTensor, type TensorMap, type TensorValues } from '../tensors/host-tensor.ts';
 import { decodeBase64, isBase64 } from './base64.ts';
 import type { BodyPart, DecodeContext, DecodedBody, TensorCodec } from './codec.ts';
 import { parseJson, type JsonValue } from './tensor-json.ts';
@@ -200,21 +200,6 @@ type NumericArray =
   | Uint32Array
   | BigUint64Array;
 
-/** Storage per dtype (DT_HALF holds binary16 bits, DT_BOOL 0/1). */
-const STORAGE: Record<Exclude<DType, 'DT_STRING'>, new (size: number) => NumericArray> = {
-  DT_FLOAT: Float32Array,
-  DT_DOUBLE: Float64Array,
-  DT_HALF: Uint16Array,
-  DT_INT8: Int8Array,
-  DT_INT16: Int16Array,
-  DT_INT32: Int32Array,
-  DT_INT64: BigInt64Array,
-  DT_UINT8: Uint8Array,
-  DT_UINT16: Uint16Array,
-  DT_UINT32: Uint32Array,
-  DT_UINT64: BigUint64Array,
-  DT_BOOL: Uint8Array,
-};
 
 /** The shape its nesting gives a JSON value (along first elements), and its leaves, row-major, as `dtype`. */
 function jsonTensor(name: string, dtype: DType, value: JsonValue): HostTensor {
@@ -225,7 +210,7 @@ function jsonTensor(name: string, dtype: DType, value: JsonValue): HostTensor {
   }
   let size = 1;
   for (const dim of shape) size *= dim;
-  const values: NumericArray | Uint8Array[] = dtype === 'DT_STRING' ? new Array<Uint8Array>(size) : new STORAGE[dtype](size);
+  const values: NumericArray | Uint8Array[] = dtype === 'DT_STRING' ? new Array<Uint8Array>(size) : (allocateValues(dtype, size) as NumericArray);
   const write = elementWriter(dtype, values);
   const indices: number[] = [];
   const where = (depth: number) => `${JSON.stringify(name)}${indices.slice(0, depth).map((i) => `[${i}]`).join('')}`;

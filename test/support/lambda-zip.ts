@@ -27,7 +27,7 @@ export async function unzipToTemp(zipFile: string): Promise<{ dir: string; unzip
 }
 
 export interface Invocation {
-  result: { statusCode: number; body: string; headers?: Record<string, string> };
+  result: { statusCode: number; body: string; headers?: Record<string, string>; isBase64Encoded?: boolean };
   importMs: number;
   firstResponseMs: number;
   /** Process start to first response, as Lambda's init + first invoke would see it. */
