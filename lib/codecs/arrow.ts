@@ -37,7 +37,7 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { InternalError, InvalidArgumentError, NotAcceptableError, ServingError } from '../errors.ts';
-import { STORAGE as SHARED_STORAGE, type DType, type HostTensor, type NumericDType, type TensorMap, type TensorValues } from '../tensors/host-tensor.ts';
+import { STORAGE as SHARED_STORAGE, type DType, type HostTensor, type NumericDType, type TensorMap, type TensorValues, type ValuesOf } from '../tensors/host-tensor.ts';
 import { ARROW_STREAM_MEDIA_TYPE, checkStream } from './arrow-stream-check.ts';
 import type { DecodedBody, TensorCodec } from './codec.ts';
 
@@ -54,17 +54,7 @@ export const arrowCodec: TensorCodec = {
   encode: (outputs) => encodeArrowStream(outputs),
 };
 
-type NumericArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
+type NumericArray = ValuesOf<NumericDType>;
 
 type NumericArrayConstructor = {
   new (length: number): NumericArray;

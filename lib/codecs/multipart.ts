@@ -9,10 +9,9 @@
  */
 import busboy from 'busboy';
 import { InvalidArgumentError } from '../errors.ts';
-import { floatToHalf } from '../tensors/float16.ts';
-import { allocateValues, type DType, type HostTensor, type TensorMap, type TensorValues } from '../tensors/host-tensor.ts';
-import { decodeBase64, isBase64 } from './base64.ts';
+import type { DType, HostTensor, TensorMap } from '../tensors/host-tensor.ts';
 import type { BodyPart, DecodeContext, DecodedBody, TensorCodec } from './codec.ts';
+import { jsonTensor } from './json-tensor.ts';
 import { parseJson, type JsonValue } from './tensor-json.ts';
 
 /** The most parts a body may have. */
@@ -181,126 +180,9 @@ function jsonOrText(text: string): JsonValue {
 function fieldTensor(name: string, dtype: DType, text: string): HostTensor {
   let value = jsonOrText(text);
   if (dtype === 'DT_STRING' && !(typeof value === 'string' || Array.isArray(value) || isB64(value))) value = text;
-  return jsonTensor(name, dtype, value);
+  return jsonTensor(name, dtype, value, `form field ${JSON.stringify(name)}`);
 }
 
 function isB64(value: JsonValue): value is { b64: JsonValue } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, 'b64');
-}
-
-type NumericArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
-
-
-/** The shape its nesting gives a JSON value (along first elements), and its leaves, row-major, as `dtype`. */
-function jsonTensor(name: string, dtype: DType, value: JsonValue): HostTensor {
-  const shape: number[] = [];
-  for (let v = value; Array.isArray(v); v = v[0]) {
-    shape.push(v.length);
-    if (v.length === 0) break;
-  }
-  let size = 1;
-  for (const dim of shape) size *= dim;
-  const values: NumericArray | Uint8Array[] = dtype === 'DT_STRING' ? new Array<Uint8Array>(size) : (allocateValues(dtype, size) as NumericArray);
-  const write = elementWriter(dtype, values);
-  const indices: number[] = [];
-  const where = (depth: number) => `${JSON.stringify(name)}${indices.slice(0, depth).map((i) => `[${i}]`).join('')}`;
-  let cursor = 0;
-  const walk = (v: JsonValue, depth: number): void => {
-    if (depth === shape.length) {
-      const problem = Array.isArray(v) ? `a list where its siblings are not` : write(cursor++, v);
-      if (problem !== undefined) {
-        throw new InvalidArgumentError(`Input ${JSON.stringify(name)} expects ${dtype}, got ${problem} at ${where(depth)}`);
-      }
-      return;
-    }
-    if (!Array.isArray(v) || v.length !== shape[depth]) {
-      throw new InvalidArgumentError(
-        `Input ${JSON.stringify(name)} is ragged at ${where(depth)}: expected a list of length ${shape[depth]} like its siblings, got ${describeJson(v)}`,
-      );
-    }
-    for (let i = 0; i < v.length; i++) {
-      indices[depth] = i;
-      walk(v[i], depth + 1);
-    }
-  };
-  walk(value, 0);
-  return { dtype, shape, values: values as TensorValues };
-}
-
-/** Stores one JSON leaf; returns what was wrong with it, or undefined. */
-type ElementWriter = (index: number, value: JsonValue) => string | undefined;
-
-const INTEGER_RANGES: Partial<Record<DType, readonly [bigint, bigint]>> = {
-  DT_INT8: [-128n, 127n],
-  DT_INT16: [-32768n, 32767n],
-  DT_INT32: [-2147483648n, 2147483647n],
-  DT_INT64: [-(2n ** 63n), 2n ** 63n - 1n],
-  DT_UINT8: [0n, 255n],
-  DT_UINT16: [0n, 65535n],
-  DT_UINT32: [0n, 4294967295n],
-  DT_UINT64: [0n, 2n ** 64n - 1n],
-};
-
-function elementWriter(dtype: DType, values: NumericArray | Uint8Array[]): ElementWriter {
-  switch (dtype) {
-    case 'DT_FLOAT':
-    case 'DT_DOUBLE':
-    case 'DT_HALF': {
-      const out = values as Float32Array | Float64Array | Uint16Array;
-      const convert = dtype === 'DT_HALF' ? floatToHalf : (x: number) => x;
-      return (i, v) => {
-        if (typeof v !== 'number' && typeof v !== 'bigint') return describeJson(v);
-        out[i] = convert(Number(v));
-        return undefined;
-      };
-    }
-    case 'DT_BOOL': {
-      const out = values as Uint8Array;
-      return (i, v) => {
-        if (typeof v !== 'boolean') return describeJson(v);
-        out[i] = v ? 1 : 0;
-        return undefined;
-      };
-    }
-    case 'DT_STRING': {
-      const out = values as Uint8Array[];
-      const encoder = new TextEncoder();
-      return (i, v) => {
-        if (typeof v === 'string') out[i] = encoder.encode(v);
-        else if (isB64(v) && Object.keys(v).length === 1 && typeof v.b64 === 'string' && isBase64(v.b64)) out[i] = decodeBase64(v.b64);
-        else return describeJson(v);
-        return undefined;
-      };
-    }
-    default: {
-      const [min, max] = INTEGER_RANGES[dtype]!;
-      const wide = dtype === 'DT_INT64' || dtype === 'DT_UINT64';
-      return (i, v) => {
-        if (!(typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) return describeJson(v);
-        const n = BigInt(v);
-        if (n < min || n > max) return `${n}, outside its range ${min} to ${max},`;
-        if (wide) (values as BigInt64Array | BigUint64Array)[i] = n;
-        else (values as Int32Array)[i] = Number(n);
-        return undefined;
-      };
-    }
-  }
-}
-
-function describeJson(value: JsonValue): string {
-  if (Array.isArray(value)) return `a list of length ${value.length}`;
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return String(value);
 }

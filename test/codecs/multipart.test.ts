@@ -275,14 +275,15 @@ describe('multipart codec: JSON fields typed by the signature', () => {
   });
 
   it.each([
-    ['DT_FLOAT', 'not json', /Input "x" expects DT_FLOAT, got the string "not json" at "x"/],
-    ['DT_INT8', '[1, 300]', /Input "x" expects DT_INT8, got 300, outside its range -128 to 127, at "x"\[1\]/],
-    ['DT_INT32', '[1.5]', /expects DT_INT32, got 1.5 at "x"\[0\]/],
-    ['DT_BOOL', '[1, 0]', /expects DT_BOOL, got 1 at "x"\[0\]/],
-    ['DT_FLOAT', '[[1, 2], [3]]', /Input "x" is ragged at "x"\[1\]: expected a list of length 2/],
-    ['DT_FLOAT', '[[1, 2], 3]', /Input "x" is ragged at "x"\[1\]/],
-    ['DT_FLOAT', '[1, [2]]', /expects DT_FLOAT, got a list where its siblings are not at "x"\[1\]/],
-    ['DT_STRING', '[1]', /expects DT_STRING, got 1 at "x"\[0\]/],
+    // The same messages as TF Serving's JSON bodies (lib/codecs/json-tensor.ts), located in the form field.
+    ['DT_FLOAT', 'not json', /Input 'x' expects DT_FLOAT, got a string at form field "x"/],
+    ['DT_INT8', '[1, 300]', /Input 'x' expects DT_INT8, got 300, outside its range -128 to 127, at form field "x"\[1\]/],
+    ['DT_INT32', '[1.5]', /expects DT_INT32, got 1.5 at form field "x"\[0\]/],
+    ['DT_BOOL', '[1, 0]', /expects DT_BOOL, got 1 at form field "x"\[0\]/],
+    ['DT_FLOAT', '[[1, 2], [3]]', /Input 'x' is ragged at form field "x"\[1\]: expected a list of length 2/],
+    ['DT_FLOAT', '[[1, 2], 3]', /Input 'x' is ragged at form field "x"\[1\]/],
+    ['DT_FLOAT', '[1, [2]]', /Input 'x' is ragged at form field "x"\[1\]: expected a scalar like its siblings, got a list of length 1/],
+    ['DT_STRING', '[1]', /expects DT_STRING, got 1 at form field "x"\[0\]/],
   ])('refuses a %s field %s, naming the input and where', async (dtype, text, message) => {
     // Act
     const error = await decodeField(dtype as DType, text).then(

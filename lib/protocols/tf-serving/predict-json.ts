@@ -1,21 +1,14 @@
 /**
  * TF Serving's predict bodies: the request's row (`instances`) and columnar (`inputs`) formats
  * into HostTensors typed by the signature, and output tensors into `predictions` / `outputs`.
- * @module codecs/predict-json
+ * @module protocols/tf-serving/predict-json
  */
 import { InternalError, InvalidArgumentError } from '../../errors.ts';
 import type { Signature } from '../../tensors/signature.ts';
-import {
-  INTEGER_RANGE,
-  allocateValues,
-  sizeOf,
-  type DType,
-  type HostTensor,
-  type TensorMap,
-  type TensorValues,
-} from '../../tensors/host-tensor.ts';
-import { floatToHalf, halfToFloat } from '../../tensors/float16.ts';
-import { decodeBase64, encodeBase64, isBase64 } from '../../codecs/base64.ts';
+import { sizeOf, type HostTensor, type TensorMap } from '../../tensors/host-tensor.ts';
+import { halfToFloat } from '../../tensors/float16.ts';
+import { encodeBase64 } from '../../codecs/base64.ts';
+import { describeJson, jsonTensor, stackedJsonTensor } from '../../codecs/json-tensor.ts';
 import { formatFloat32, formatFloat64, type JsonValue } from '../../codecs/tensor-json.ts';
 
 /** `row`: the body has `instances`; `columnar`: it has `inputs`. The response follows the request. */
@@ -115,7 +108,7 @@ function decodeRows(payload: JsonValue, signature: Signature): TensorMap {
   const tensors: TensorMap = {};
   names.forEach((name, j) => {
     const where = (i: number) => `instances[${i}]${named ? member(name) : ''}`;
-    tensors[name] = batchTensor(name, signature.inputs[name].dtype, columns[j], where);
+    tensors[name] = stackedJsonTensor(name, signature.inputs[name].dtype, columns[j], where);
   });
   return tensors;
 }
@@ -127,7 +120,7 @@ function decodeColumns(payload: JsonValue, signature: Signature): TensorMap {
     const object = payload as JsonObject;
     checkInputNames(object, names, "'inputs'");
     for (const name of names) {
-      tensors[name] = columnTensor(name, signature.inputs[name].dtype, object[name], `inputs${member(name)}`);
+      tensors[name] = jsonTensor(name, signature.inputs[name].dtype, object[name], `inputs${member(name)}`);
     }
     return tensors;
   }
@@ -138,204 +131,8 @@ function decodeColumns(payload: JsonValue, signature: Signature): TensorMap {
         : `'inputs' must be an object keyed by input name: the signature has ${names.length} inputs (${names.map(quote).join(', ')})`,
     );
   }
-  tensors[names[0]] = columnTensor(names[0], signature.inputs[names[0]].dtype, payload, 'inputs');
+  tensors[names[0]] = jsonTensor(names[0], signature.inputs[names[0]].dtype, payload, 'inputs');
   return tensors;
-}
-
-/** A row-format input: one value per instance, all of one shape, stacked along a new 0-th dimension. */
-function batchTensor(name: string, dtype: DType, instances: JsonValue[], where: (i: number) => string): HostTensor {
-  const instanceShape = nestingShape(instances[0]);
-  for (let i = 1; i < instances.length; i++) {
-    const shape = nestingShape(instances[i]);
-    if (!sameShape(shape, instanceShape)) {
-      throw new InvalidArgumentError(
-        `Input ${quote(name)}: ${where(i)} has shape [${shape}], but ${where(0)} has shape [${instanceShape}]; every instance must have the same shape`,
-      );
-    }
-  }
-  const values = allocateValues(dtype, instances.length * sizeOf(instanceShape));
-  const filler = new Filler(name, dtype, values, instanceShape);
-  for (let i = 0; i < instances.length; i++) filler.fill(instances[i], where(i));
-  return { dtype, shape: [instances.length, ...instanceShape], values };
-}
-
-/** A columnar input: the value's nesting is the tensor's shape. */
-function columnTensor(name: string, dtype: DType, value: JsonValue, where: string): HostTensor {
-  const shape = nestingShape(value);
-  const values = allocateValues(dtype, sizeOf(shape));
-  new Filler(name, dtype, values, shape).fill(value, where);
-  return { dtype, shape, values };
-}
-
-/** The shape a nested list claims, read along its first elements: a scalar is [], `[[1, 2]]` is [1, 2]. */
-function nestingShape(value: JsonValue): number[] {
-  const shape: number[] = [];
-  let v = value;
-  while (Array.isArray(v)) {
-    shape.push(v.length);
-    if (v.length === 0) break;
-    v = v[0];
-  }
-  return shape;
-}
-
-function sameShape(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((dim, i) => dim === b[i]);
-}
-
-/**
- * Writes nested-list values into flat row-major storage, checking that every list at a depth has
- * the expected length (no ragged lists) and that every element fits the dtype.
- */
-class Filler {
-  private cursor = 0;
-  private readonly indices: number[] = [];
-  private where = '';
-  private readonly write: ElementWriter;
-
-  constructor(
-    private readonly name: string,
-    private readonly dtype: DType,
-    values: TensorValues,
-    private readonly shape: number[],
-  ) {
-    this.write = elementWriter(dtype, values);
-  }
-
-  /** Fills the next `sizeOf(shape)` elements from `value`, found at JSON path `where`. */
-  fill(value: JsonValue, where: string): void {
-    this.where = where;
-    this.walk(value, 0);
-  }
-
-  private walk(value: JsonValue, depth: number): void {
-    const shape = this.shape;
-    if (depth === shape.length) {
-      if (Array.isArray(value)) {
-        this.ragged(depth, `expected a scalar like its siblings, got a list of length ${value.length}`);
-      }
-      const problem = this.write(this.cursor, value);
-      if (problem !== undefined) {
-        throw new InvalidArgumentError(
-          `Input ${quote(this.name)} expects ${this.dtype}, got ${problem} at ${this.path(depth)}`,
-        );
-      }
-      this.cursor++;
-      return;
-    }
-    const length = shape[depth];
-    if (!Array.isArray(value)) {
-      this.ragged(depth, `expected a list of length ${length} like its siblings, got ${describeJson(value)}`);
-    }
-    if (value.length !== length) {
-      this.ragged(depth, `expected a list of length ${length} like its siblings, got length ${value.length}`);
-    }
-    const indices = this.indices;
-    for (let k = 0; k < length; k++) {
-      indices[depth] = k;
-      this.walk(value[k], depth + 1);
-    }
-  }
-
-  private ragged(depth: number, problem: string): never {
-    throw new InvalidArgumentError(`Input ${quote(this.name)} is ragged at ${this.path(depth)}: ${problem}`);
-  }
-
-  private path(depth: number): string {
-    let path = this.where;
-    for (let d = 0; d < depth; d++) path += `[${this.indices[d]}]`;
-    return path;
-  }
-}
-
-/** Stores one JSON element at an index; returns what was wrong with it (for "got …"), or undefined. */
-type ElementWriter = (index: number, value: JsonValue) => string | undefined;
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-function elementWriter(dtype: DType, values: TensorValues): ElementWriter {
-  switch (dtype) {
-    case 'DT_FLOAT':
-    case 'DT_DOUBLE': {
-      const out = values as Float32Array | Float64Array;
-      return (i, v) => {
-        if (typeof v === 'number') out[i] = v;
-        else if (typeof v === 'bigint') out[i] = Number(v);
-        else return describeJson(v);
-        return undefined;
-      };
-    }
-    case 'DT_HALF': {
-      // Rounded once, from the JSON number to the nearest binary16.
-      const out = values as Uint16Array;
-      return (i, v) => {
-        if (typeof v === 'number') out[i] = floatToHalf(v);
-        else if (typeof v === 'bigint') out[i] = floatToHalf(Number(v));
-        else return describeJson(v);
-        return undefined;
-      };
-    }
-    case 'DT_INT64':
-    case 'DT_UINT64': {
-      const out = values as BigInt64Array | BigUint64Array;
-      const [min, max] = dtype === 'DT_INT64' ? [INT64_MIN, INT64_MAX] : [0n, UINT64_MAX];
-      const range = `${min} to ${max}`;
-      return (i, v) => {
-        let n: bigint;
-        if (typeof v === 'bigint') n = v;
-        else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
-        else return describeJson(v);
-        if (n < min || n > max) return `${n}, outside its range ${range},`;
-        out[i] = n;
-        return undefined;
-      };
-    }
-    case 'DT_BOOL': {
-      const out = values as Uint8Array;
-      return (i, v) => {
-        if (typeof v !== 'boolean') return describeJson(v);
-        out[i] = v ? 1 : 0;
-        return undefined;
-      };
-    }
-    case 'DT_STRING': {
-      const out = values as Uint8Array[];
-      const encoder = new TextEncoder();
-      return (i, v) => {
-        if (typeof v === 'string') {
-          out[i] = encoder.encode(v);
-          return undefined;
-        }
-        if (!isObject(v) || !Object.hasOwn(v, 'b64')) return describeJson(v);
-        const keys = Object.keys(v);
-        if (keys.length !== 1) {
-          return `a {"b64": ...} object with other keys (${keys.filter((key) => key !== 'b64').map(quote).join(', ')}); 'b64' must be its only key,`;
-        }
-        const text = v.b64;
-        if (typeof text !== 'string') return `a {"b64": ...} object whose value is ${describeJson(text)}, not a string,`;
-        if (!isBase64(text)) return 'a {"b64": ...} object whose value is not valid base64,';
-        out[i] = decodeBase64(text);
-        return undefined;
-      };
-    }
-    default: {
-      const range = INTEGER_RANGE[dtype];
-      if (!range) throw new InternalError(`No JSON decoding for ${dtype}`);
-      const [min, max] = range;
-      const out = values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
-      return (i, v) => {
-        let n: number;
-        if (typeof v === 'number' && Number.isInteger(v)) n = v;
-        else if (typeof v === 'bigint') n = Number(v);
-        else return describeJson(v);
-        if (n < min || n > max) return `${typeof v === 'bigint' ? v : n}, outside its range ${min} to ${max},`;
-        out[i] = n;
-        return undefined;
-      };
-    }
-  }
 }
 
 /**
@@ -506,25 +303,6 @@ function writeSlice(parts: string[], tensor: OutputWriter, dim: number, offset: 
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** How an unexpected JSON value reads in an error: `a string`, `1.5`, `a list`, … */
-function describeJson(value: JsonValue | undefined): string {
-  switch (typeof value) {
-    case 'string':
-      return 'a string';
-    case 'number':
-      return formatFloat64(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return `a boolean (${value})`;
-    case 'undefined':
-      return 'nothing';
-  }
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return Object.hasOwn(value, 'b64') ? 'a {"b64": ...} object' : 'an object';
 }
 
 /** `.name` for identifier-like names, else `["name"]`, for JSON paths in messages. */
