@@ -16,7 +16,7 @@ import { initBackend } from '../../lib/engine/backend.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
 import { runCli, startServe, waitAvailable, type ServeProcess } from '../support/serve-process.ts';
-import { base, dense, functional, inputLayer, kerasH5, layer, node, Weights } from '../importers/keras/keras2-writer.ts';
+import { keepdimsModelH5 } from '../importers/keras/keras2-writer.ts';
 
 describe('convert flags', () => {
   it('reads tensorflowjs_converter flags and the SRC DST arguments', () => {
@@ -337,21 +337,8 @@ describe('convert on a Keras model tfjs-layers cannot build', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'convert-keras-'));
     try {
       // GlobalAveragePooling2D(keepdims=True): tfjs-layers would ignore keepdims, so it is refused.
-      const weights = new Weights(['input', 'pool', 'flatten', 'out'], 5);
-      weights.add('out', 'out/kernel:0', [2, 3]);
-      weights.add('out', 'out/bias:0', [3]);
-      const config = functional(
-        [
-          node(inputLayer('input', [null, 4, 4, 2])),
-          node(layer('GlobalAveragePooling2D', { ...base('pool'), data_format: 'channels_last', keepdims: true }), 'input'),
-          node(layer('Flatten', { ...base('flatten'), data_format: 'channels_last' }), 'pool'),
-          node(dense('out', 3), 'flatten'),
-        ],
-        'input',
-        'out',
-      );
       const file = path.join(dir, 'keepdims.h5');
-      await writeFile(file, await kerasH5(weights.file(config), 'tf.keras'));
+      await writeFile(file, await keepdimsModelH5(5));
       const layers = await runCli('convert', '--input_format=keras', file, path.join(dir, 'layers'));
       expect(layers.code).toBe(1);
       expect(layers.stderr).toMatch(/keepdims=true, which TF\.js does not implement \(--output_format tfjs_graph_model maps the layers onto TensorFlow ops instead\)/);

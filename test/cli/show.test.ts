@@ -12,7 +12,7 @@ import { formatSignatures, parseShowFlags } from '../../lib/cli/show.ts';
 import { UsageError } from '../../lib/cli/flags.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
 import { runCli } from '../support/serve-process.ts';
-import { dense, gruLayer, inputLayer, kerasH5, sequential, Weights } from '../importers/keras/keras2-writer.ts';
+import { gruResetAfterH5 } from '../importers/keras/keras2-writer.ts';
 
 const HALF_PLUS_TWO = '../shared/fixtures/tf-serving/saved_model_half_plus_two_cpu/00000123';
 
@@ -161,15 +161,8 @@ describe('lambda-serving show on a Keras model only the graph path serves', () =
   it('prints the signature serving offers (tfjs-layers refuses GRU reset_after=True)', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'show-gru-'));
     try {
-      const weights = new Weights(['gru', 'dense'], 3);
-      weights.add('gru', 'gru/gru_cell/kernel:0', [3, 12]);
-      weights.add('gru', 'gru/gru_cell/recurrent_kernel:0', [4, 12]);
-      weights.add('gru', 'gru/gru_cell/bias:0', [2, 12]);
-      weights.add('dense', 'dense/kernel:0', [4, 2]);
-      weights.add('dense', 'dense/bias:0', [2]);
-      const config = sequential('sequential', [inputLayer('gru_input', [null, 6, 3]), gruLayer('gru', 4, false, true), dense('dense', 2)]);
       const file = path.join(dir, 'gru.h5');
-      await writeFile(file, await kerasH5(weights.file(config), 'tf.keras'));
+      await writeFile(file, await gruResetAfterH5(3));
       const result = await runCli('show', '--dir', file, '--all');
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toBe(

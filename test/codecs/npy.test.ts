@@ -4,26 +4,15 @@
  * malformed bodies are refused with a message naming the problem.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { npyFile, tensor, utf8 } from './npy-fixtures.ts';
 import { decodeNpy, encodeNpy, npyCodec, readNpyHeader } from '../../lib/codecs/npy.ts';
 import type { DecodeContext } from '../../lib/codecs/codec.ts';
 import { InternalError, InvalidArgumentError, NotAcceptableError } from '../../lib/errors.ts';
-import type { HostTensor, TensorValues } from '../../lib/tensors/host-tensor.ts';
+import type { HostTensor } from '../../lib/tensors/host-tensor.ts';
 import type { TensorSpec } from '../../lib/tensors/signature.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
 
-const NPY_DIR = path.resolve(import.meta.dirname, '../fixtures/npy');
-const utf8 = new TextEncoder();
-
-function npyFile(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(path.join(NPY_DIR, name)));
-}
-
-/** Host tensor literal; `values` is cast because the storage union may lag behind the final storage. */
-function tensor(dtype: HostTensor['dtype'], shape: number[], values: unknown): HostTensor {
-  return { dtype, shape, values: values as TensorValues };
-}
 
 function strings(...texts: string[]): Uint8Array[] {
   return texts.map((text) => utf8.encode(text));

@@ -3,24 +3,13 @@
  * scripts/fixtures/write-npy-fixtures.py decode to one tensor per member; our NPZ holds numpy's NPY
  * bytes per output, stored; bad zips and bad members are refused naming the member.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { npyFile, tensor, utf8 } from './npy-fixtures.ts';
 import { MAX_NPZ_UNCOMPRESSED_BYTES, decodeNpz, encodeNpz, npzCodec } from '../../lib/codecs/npz.ts';
 import { InvalidArgumentError } from '../../lib/errors.ts';
-import type { HostTensor, TensorMap, TensorValues } from '../../lib/tensors/host-tensor.ts';
+import type { TensorMap } from '../../lib/tensors/host-tensor.ts';
 
-const NPY_DIR = path.resolve(import.meta.dirname, '../fixtures/npy');
-const utf8 = new TextEncoder();
-
-function npyFile(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(path.join(NPY_DIR, name)));
-}
-
-function tensor(dtype: HostTensor['dtype'], shape: number[], values: unknown): HostTensor {
-  return { dtype, shape, values: values as TensorValues };
-}
 
 function decodeError(body: Uint8Array): InvalidArgumentError {
   try {

@@ -13,7 +13,7 @@ import { loadModel } from '../../lib/engine/load-model.ts';
 import { FailedPreconditionError } from '../../lib/errors.ts';
 import type { ModelArtifact } from '../../lib/formats/artifact.ts';
 import { readModelFolder } from '../../lib/formats/registry.ts';
-import { base, dense, functional, inputLayer, kerasH5, layer, node, Weights } from '../importers/keras/keras2-writer.ts';
+import { keepdimsModelH5 } from '../importers/keras/keras2-writer.ts';
 
 let dir: string;
 
@@ -36,22 +36,9 @@ const graphArtifact: ModelArtifact = {
 
 /** Input(4,4,2) → GlobalAveragePooling2D(keepdims=True) → Flatten → Dense(3): tfjs-layers refuses keepdims. */
 async function keepdimsFolder(): Promise<string> {
-  const weights = new Weights(['input', 'pool', 'flatten', 'out'], 3);
-  weights.add('out', 'out/kernel:0', [2, 3]);
-  weights.add('out', 'out/bias:0', [3]);
-  const config = functional(
-    [
-      node(inputLayer('input', [null, 4, 4, 2])),
-      node(layer('GlobalAveragePooling2D', { ...base('pool'), data_format: 'channels_last', keepdims: true }), 'input'),
-      node(layer('Flatten', { ...base('flatten'), data_format: 'channels_last' }), 'pool'),
-      node(dense('out', 3), 'flatten'),
-    ],
-    'input',
-    'out',
-  );
   const version = path.join(dir, 'keepdims', '1');
   await mkdir(version, { recursive: true });
-  await writeFile(path.join(version, 'model.h5'), await kerasH5(weights.file(config), 'tf.keras'));
+  await writeFile(path.join(version, 'model.h5'), await keepdimsModelH5(3));
   return version;
 }
 

@@ -154,3 +154,39 @@ export const functional = (layers: Json[], input: string, output: string) => ({
 export async function importH5(file: Keras2File, style: Style, what: string): Promise<KerasModel> {
   return importKerasBytes(await kerasH5(file, style), what);
 }
+
+/**
+ * Input(4,4,2) → GlobalAveragePooling2D(keepdims=True) → Flatten → Dense(3), a tf.keras `.h5`:
+ * tfjs-layers would ignore keepdims, so only the graph path serves it.
+ */
+export function keepdimsModelH5(seed: number): Promise<Uint8Array> {
+  const weights = new Weights(['input', 'pool', 'flatten', 'out'], seed);
+  weights.add('out', 'out/kernel:0', [2, 3]);
+  weights.add('out', 'out/bias:0', [3]);
+  const config = functional(
+    [
+      node(inputLayer('input', [null, 4, 4, 2])),
+      node(layer('GlobalAveragePooling2D', { ...base('pool'), data_format: 'channels_last', keepdims: true }), 'input'),
+      node(layer('Flatten', { ...base('flatten'), data_format: 'channels_last' }), 'pool'),
+      node(dense('out', 3), 'flatten'),
+    ],
+    'input',
+    'out',
+  );
+  return kerasH5(weights.file(config), 'tf.keras');
+}
+
+/**
+ * Input(6, 3) → GRU(4, reset_after=True) → Dense(2), as tf.keras 2.4 saves it: tfjs-layers refuses
+ * reset_after=True, so only the graph path serves it.
+ */
+export function gruResetAfterH5(seed: number): Promise<Uint8Array> {
+  const weights = new Weights(['gru', 'dense'], seed);
+  weights.add('gru', 'gru/gru_cell/kernel:0', [3, 12]);
+  weights.add('gru', 'gru/gru_cell/recurrent_kernel:0', [4, 12]);
+  weights.add('gru', 'gru/gru_cell/bias:0', [2, 12]);
+  weights.add('dense', 'dense/kernel:0', [4, 2]);
+  weights.add('dense', 'dense/bias:0', [2]);
+  const config = sequential('sequential', [inputLayer('gru_input', [null, 6, 3]), gruLayer('gru', 4, false, true), dense('dense', 2)]);
+  return kerasH5(weights.file(config), 'tf.keras');
+}
