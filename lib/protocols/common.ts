@@ -6,10 +6,11 @@
 import type { Context } from 'hono';
 import { parseMediaType } from '../codecs/media-type.ts';
 import { parseJson, type JsonValue } from '../codecs/tensor-json.ts';
-import type { TensorCodec } from '../codecs/codec.ts';
+import { negotiate, requireCodec } from '../codecs/registry.ts';
 import { DeadlineExceededError, InvalidArgumentError, MethodNotAllowedError, type ServingError } from '../errors.ts';
-import type { RawBody, BodyResponse } from '../service/infer-request.ts';
-import type { RequestTrace } from '../service/model-service.ts';
+import { createInferRequest, type BodyResponse, type InferRequest, type RawBody } from '../service/infer-request.ts';
+import type { ModelService, RequestTrace, ServedVersion } from '../service/model-service.ts';
+import { DEFAULT_SIGNATURE } from '../tensors/signature.ts';
 import type { TensorMap } from '../tensors/host-tensor.ts';
 import { timeStage } from '../service/timings.ts';
 
@@ -54,26 +55,52 @@ export function parseJsonBody(raw: RawBody, trace: RequestTrace): Promise<JsonVa
   });
 }
 
-/** Decodes with a codec now; a failure is kept and thrown when a hook reads the inputs. */
-export async function decodeWithCodec(
-  codec: TensorCodec,
+/**
+ * A request whose body a registered codec reads (NPY, NPZ, Arrow, multipart…): inputs named by the
+ * body, the signature from `?signature_name=`. Decoded now; a failure is kept and thrown when a
+ * hook reads the inputs, so a hook of the service's own can still take the raw body.
+ * @param alsoAccepted what the protocol reads itself, for the 415 message
+ */
+export async function codecRequest(
+  c: AppContext,
+  service: ModelService,
+  target: ServedVersion,
   raw: RawBody,
-  contentType: string | undefined,
-  inputs: Parameters<TensorCodec['decode']>[1]['inputs'],
-  trace: RequestTrace,
-) {
-  const mediaType = parseMediaType(contentType) ?? { essence: codec.mediaTypes[0], params: {} };
+  alsoAccepted: readonly string[],
+): Promise<InferRequest> {
+  const codec = await requireCodec(raw.mediaType ?? '', alsoAccepted);
+  const signatureName = c.req.query('signature_name') || DEFAULT_SIGNATURE;
+  const signature = service.signature(target.model, signatureName);
+  const mediaType = parseMediaType(c.req.header('content-type')) ?? { essence: codec.mediaTypes[0], params: {} };
+  const trace = c.get('trace');
   try {
-    const decoded = await timeStage(trace.timings, 'decode', () => codec.decode(raw.bytes, { mediaType, inputs }));
-    return { decoded, inputs: () => decoded.inputs };
+    const decoded = await timeStage(trace.timings, 'decode', () => codec.decode(raw.bytes, { mediaType, inputs: signature.inputs }));
+    return createInferRequest({
+      signatureName,
+      inputs: decoded.inputs,
+      parameters: decoded.parameters,
+      raw: decoded.parts ? { ...raw, parts: decoded.parts } : raw,
+    });
   } catch (error) {
-    return {
-      decoded: undefined,
+    return createInferRequest({
+      signatureName,
+      raw,
       inputs: (): TensorMap => {
         throw error;
       },
-    };
+    });
   }
+}
+
+/**
+ * Tensors in the codec `Accept` asks for, or undefined when it asks for the protocol's own
+ * format (`defaults`) or for nothing we write.
+ */
+export async function negotiatedResponse(c: AppContext, outputs: TensorMap, defaults: readonly string[]): Promise<Response | undefined> {
+  const codec = await negotiate(c.req.header('accept'), defaults);
+  if (codec === 'default') return undefined;
+  const bytes = await timeStage(c.get('trace').timings, 'encode', () => codec.encode!(outputs));
+  return bytesResponse(c, bytes, codec.mediaTypes[0]);
 }
 
 export function jsonResponse(c: AppContext, body: unknown, status = 200): Response {

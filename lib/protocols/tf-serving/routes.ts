@@ -6,7 +6,6 @@
  * @module protocols/tf-serving/routes
  */
 import { Hono } from 'hono';
-import { negotiate, requireCodec } from '../../codecs/registry.ts';
 import { stringifyJson, type JsonValue } from '../../codecs/tensor-json.ts';
 import { InvalidArgumentError, NotFoundError, UnimplementedError } from '../../errors.ts';
 import { createInferRequest, isBodyResponse, type InferRequest } from '../../service/infer-request.ts';
@@ -18,11 +17,11 @@ import { jsonExamples } from '../../tf-example/features.ts';
 import { serializeExamples } from '../../tf-example/example-inputs.ts';
 import {
   bodyResponse,
-  bytesResponse,
-  decodeWithCodec,
+  codecRequest,
   isJsonMediaType,
   jsonResponse,
   jsonTextResponse,
+  negotiatedResponse,
   parseJsonBody,
   readRawBody,
   requireMethod,
@@ -99,24 +98,14 @@ async function predict(c: AppContext, service: ModelService, target: ServedVersi
       },
     });
   } else {
-    const codec = await requireCodec(raw.mediaType!, ['application/json']);
-    const signatureName = c.req.query('signature_name') || DEFAULT_SIGNATURE;
-    const signature = service.signature(target.model, signatureName);
-    const { decoded, inputs } = await decodeWithCodec(codec, raw, c.req.header('content-type'), signature.inputs, trace);
-    request = createInferRequest({
-      signatureName,
-      inputs,
-      parameters: decoded?.parameters,
-      raw: decoded?.parts ? { ...raw, parts: decoded.parts } : raw,
-    });
+    request = await codecRequest(c, service, target, raw, JSON_RESPONSE_TYPES);
   }
   const response = await service.infer(request, target, trace);
   if (isBodyResponse(response)) return bodyResponse(c, response, stringifyJson);
-  const codec = await negotiate(c.req.header('accept'), JSON_RESPONSE_TYPES);
-  if (codec === 'default') {
-    return jsonTextResponse(c, await timeStage(trace.timings, 'encode', () => encodePredictResponse(response.outputs, format)));
-  }
-  return bytesResponse(c, await timeStage(trace.timings, 'encode', () => codec.encode!(response.outputs)), codec.mediaTypes[0]);
+  return (
+    (await negotiatedResponse(c, response.outputs, JSON_RESPONSE_TYPES)) ??
+    jsonTextResponse(c, await timeStage(trace.timings, 'encode', () => encodePredictResponse(response.outputs, format)))
+  );
 }
 
 /**

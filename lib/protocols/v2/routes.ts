@@ -6,7 +6,6 @@
  * @module protocols/v2/routes
  */
 import { Hono } from 'hono';
-import { negotiate, requireCodec } from '../../codecs/registry.ts';
 import { parseJson, stringifyJson, type JsonValue } from '../../codecs/tensor-json.ts';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors.ts';
 import { createInferRequest, isBodyResponse, type InferRequest } from '../../service/infer-request.ts';
@@ -17,11 +16,11 @@ import type { TensorMap } from '../../tensors/host-tensor.ts';
 import { DEFAULT_SIGNATURE, type Signature, type TensorSpec } from '../../tensors/signature.ts';
 import {
   bodyResponse,
-  bytesResponse,
-  decodeWithCodec,
+  codecRequest,
   isJsonMediaType,
   jsonResponse,
   jsonTextResponse,
+  negotiatedResponse,
   readRawBody,
   requireMethod,
   withDeadline,
@@ -140,20 +139,14 @@ async function infer(c: AppContext, service: ModelService, target: ServedVersion
     });
   } else {
     // Any other body a codec reads (NPY, NPZ, Arrow, multipart): inputs named by the body.
-    const codec = await requireCodec(raw.mediaType!, ['application/json', `application/octet-stream with ${HEADER_LENGTH}`]);
-    const signatureName = c.req.query('signature_name') || DEFAULT_SIGNATURE;
-    const signature = service.signature(target.model, signatureName);
-    const { decoded, inputs } = await decodeWithCodec(codec, raw, c.req.header('content-type'), signature.inputs, trace);
-    request = createInferRequest({ signatureName, inputs, parameters: decoded?.parameters, raw: decoded?.parts ? { ...raw, parts: decoded.parts } : raw });
+    request = await codecRequest(c, service, target, raw, ['application/json', `application/octet-stream with ${HEADER_LENGTH}`]);
   }
   const response = await service.infer(request, target, trace);
   if (isBodyResponse(response)) return bodyResponse(c, response, stringifyJson);
   const anyBinary = outputs.binaryByDefault || outputs.binary.size > 0;
   if (!anyBinary) {
-    const codec = await negotiate(c.req.header('accept'), JSON_RESPONSE_TYPES);
-    if (codec !== 'default') {
-      return bytesResponse(c, await timeStage(trace.timings, 'encode', () => codec.encode!(response.outputs)), codec.mediaTypes[0]);
-    }
+    const negotiated = await negotiatedResponse(c, response.outputs, JSON_RESPONSE_TYPES);
+    if (negotiated) return negotiated;
   }
   const encoded = await timeStage(trace.timings, 'encode', () =>
     encodeResponse(service.name, target.version, request, response.outputs, response.parameters, outputs),
