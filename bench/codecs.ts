@@ -8,16 +8,22 @@
  * UTF-8 encoding/decoding, parseJson and decodePredictInputs. NPY decode returns a view of the
  * body (no copy), so its rate is bounded by header parsing alone.
  *
- * Run: npx tsx bench/codecs.ts  (ROUNDS=n). Writes bench/results/codecs.json.
+ * Multipart has no encoder (it only comes in): its "encode" column is building the form body as a
+ * client would (the tensor as a JSON field), not our code.
+ *
+ * Run: npm run bench:codecs  (ROUNDS=n). Writes bench/results/codecs.json.
  * To add a format, add one entry to CODECS (a TensorCodec goes in through fromCodec).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TensorCodec } from '../lib/codecs/codec.ts';
+import { arrowCodec } from '../lib/codecs/arrow.ts';
+import { multipartCodec } from '../lib/codecs/multipart.ts';
 import { npyCodec } from '../lib/codecs/npy.ts';
 import { npzCodec } from '../lib/codecs/npz.ts';
 import { parseJson } from '../lib/codecs/tensor-json.ts';
 import { decodePredictInputs, encodePredictResponse, readPredictBody } from '../lib/protocols/tf-serving/predict-json.ts';
+import { tensorDataJson, tensorFromBinary, tensorFromJson, tensorToBinary } from '../lib/protocols/v2/tensors.ts';
 import type { TensorMap } from '../lib/tensors/host-tensor.ts';
 import type { Signature } from '../lib/tensors/signature.ts';
 import { mulberry32 } from '../scripts/mulberry32.ts';
@@ -56,6 +62,24 @@ const utf8Decoder = new TextDecoder();
 const CODECS: BenchCodec[] = [
   fromCodec(npyCodec),
   fromCodec(npzCodec),
+  fromCodec(arrowCodec),
+  {
+    // KServe V2's binary tensor data extension: the raw little-endian bytes after the JSON header.
+    name: 'v2 binary',
+    encode: (tensors) => tensorToBinary(tensors[INPUT]),
+    decode: (body) => ({ [INPUT]: tensorFromBinary(body, 'DT_FLOAT', SHAPE, INPUT) }),
+  },
+  {
+    // KServe V2 JSON: `data` as one flat list.
+    name: 'v2 json',
+    encode: (tensors) => utf8Encoder.encode(tensorDataJson(tensors[INPUT])),
+    decode: (body) => ({ [INPUT]: tensorFromJson(parseJson(utf8Decoder.decode(body)), 'DT_FLOAT', SHAPE, INPUT) }),
+  },
+  {
+    name: 'multipart (JSON field)',
+    encode: (tensors) => multipartBody(utf8Decoder.decode(utf8Encoder.encode(encodePredictResponse(tensors, 'columnar'))).slice('{"outputs":'.length, -1)),
+    decode: async (body) => (await multipartCodec.decode(body, { mediaType: { essence: 'multipart/form-data', params: { boundary: BOUNDARY } }, inputs: SIGNATURE.inputs })).inputs,
+  },
   {
     // TF Serving's columnar JSON: the response writer for encode, a request body for decode
     name: 'tf-serving json (columnar)',
@@ -66,6 +90,13 @@ const CODECS: BenchCodec[] = [
     },
   },
 ];
+
+const BOUNDARY = 'lambda-serving-bench';
+
+/** A form with the tensor as the JSON field `x`, as `curl -F x=…` writes it. */
+function multipartBody(json: string): Uint8Array {
+  return utf8Encoder.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${INPUT}"\r\n\r\n${json}\r\n--${BOUNDARY}--\r\n`);
+}
 
 /** The JSON bench decodes requests; its encoder writes responses. `{"outputs":` → `{"inputs":`. */
 function asRequest(codec: BenchCodec, body: Uint8Array): Uint8Array {
