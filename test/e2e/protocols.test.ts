@@ -14,13 +14,17 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC, tableToIPC, tableFromArrays } from 'apache-arrow';
+import { unzipSync, zipSync } from 'fflate';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../../lib/http/node.ts';
 import { createApp } from '../../lib/http/app.ts';
 import { createHandler } from '../../lib/http/lambda.ts';
 import type { LoadedModel } from '../../lib/engine/model.ts';
+import type { InferRequest } from '../../lib/service/infer-request.ts';
 import { ModelService } from '../../lib/service/model-service.ts';
 import type { TensorMap } from '../../lib/tensors/host-tensor.ts';
+import { heldOutDigits } from '../../scripts/mnist-data.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
 import { REPO_ROOT } from '../support/serve-process.ts';
 import { httpTransport, lambdaTransports, type LambdaHandler, type Transport, type WireRequest, type WireResponse } from '../support/transports.ts';
@@ -54,11 +58,38 @@ function documentedExampleModel(): LoadedModel {
   };
 }
 
+/**
+ * ModelArts' mnist_service, as its users write it: image files uploaded in a multipart form under
+ * `images`, decoded in preprocess, answered as `{"mnist_result": [digits]}` by postprocess.
+ */
+class UploadedDigitsService extends ModelService {
+  override async preprocess(request: InferRequest): Promise<TensorMap> {
+    const files = request.inputs.images.values as Uint8Array[];
+    const values = new Float32Array(files.length * 784);
+    for (const [i, file] of files.entries()) {
+      const pixels = await sharp(file).greyscale().resize(28, 28).raw().toBuffer();
+      for (let j = 0; j < 784; j++) values[i * 784 + j] = pixels[j] / 255;
+    }
+    return { image: { dtype: 'DT_FLOAT', shape: [files.length, 28, 28], values } };
+  }
+
+  override postprocess(outputs: TensorMap) {
+    const scores = outputs.probabilities.values as Float32Array;
+    const digits: number[] = [];
+    for (let i = 0; i < scores.length; i += 10) {
+      const row = Array.from(scores.subarray(i, i + 10));
+      digits.push(row.indexOf(Math.max(...row)));
+    }
+    return { body: { mnist_result: digits } };
+  }
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'protocols-'));
   await mkdir(path.join(dir, 'mymodel', '1'), { recursive: true });
   const services = () => [
     new ModelService({ name: 'mnist', basePath: path.join(REPO_ROOT, 'models', 'mnist') }),
+    new UploadedDigitsService({ name: 'mnist_upload', basePath: path.join(REPO_ROOT, 'models', 'mnist') }),
     new ModelService({ name: 'mymodel', basePath: path.join(dir, 'mymodel'), loader: async () => documentedExampleModel() }),
     ...(HAVE_FIXTURES ? [new ModelService({ name: 'half_plus_two', basePath: fixture('tf-serving', 'saved_model_half_plus_two_cpu') })] : []),
   ];
@@ -171,6 +202,25 @@ describe('TF Serving REST API, every transport', () => {
     expect(Buffer.from(answer.body).equals(Buffer.from(npy('<f4', [3, 1], Float32Array.from([3, 3.5, 4]))))).toBe(true);
   });
 
+  it.skipIf(!HAVE_FIXTURES)(`takes NPZ in and answers NPZ when Accept asks${FIXTURES_NOTE}`, async () => {
+    // np.savez's layout: a zip of <name>.npy members.
+    const body = zipSync({ 'x.npy': npy('<f4', [3], Float32Array.from([2, 3, 4])) });
+    await everywhere(
+      { method: 'POST', path: '/v1/models/half_plus_two:predict', body, headers: { 'content-type': 'application/x-npz' } },
+      expectJson(200, { predictions: [3.0, 3.5, 4.0] }),
+    );
+    const answer = await everywhere(
+      { method: 'POST', path: '/v1/models/half_plus_two:predict', body, headers: { 'content-type': 'application/zip', accept: 'application/x-npz' } },
+      (response, where) => {
+        expect(response.status, `${where}: ${response.text()}`).toBe(200);
+        expect(response.headers['content-type'], where).toBe('application/x-npz');
+      },
+    );
+    const members = unzipSync(answer.body);
+    expect(Object.keys(members)).toEqual(['y.npy']);
+    expect(Buffer.from(members['y.npy']).equals(Buffer.from(npy('<f4', [3], Float32Array.from([3, 3.5, 4]))))).toBe(true);
+  });
+
   it.skipIf(!HAVE_FIXTURES)(`takes an Arrow stream in and answers Arrow when Accept asks${FIXTURES_NOTE}`, async () => {
     const table = tableFromArrays({ x: Float32Array.from([2, 3, 4]) });
     const body = tableToIPC(table, 'stream');
@@ -207,6 +257,31 @@ describe('TF Serving REST API, every transport', () => {
       expect(response.status, `${where}: ${response.text()}`).toBe(200);
       expect(response.text(), where).toBe(reference.text());
     });
+  });
+
+  it('serves a ModelArts-style service: PNG files uploaded in a form, its own JSON answer', async () => {
+    // Held-out MNIST digits (the mnist package's, never trained on) as PNG files.
+    const digits = heldOutDigits().slice(0, 12);
+    const form = new FormData();
+    for (const [i, digit] of digits.entries()) {
+      const png = await sharp(Buffer.from(Array.from(digit.pixels, (p) => Math.round(p * 255))), { raw: { width: 28, height: 28, channels: 1 } })
+        .png()
+        .toBuffer();
+      form.append('images', new Blob([new Uint8Array(png)], { type: 'image/png' }), `digit-${i}.png`);
+    }
+    const request = new Request('http://x/', { method: 'POST', body: form });
+    const body = new Uint8Array(await request.arrayBuffer());
+    const answer = await everywhere(
+      { method: 'POST', path: '/v1/models/mnist_upload:predict', body, headers: { 'content-type': request.headers.get('content-type')! } },
+      (response, where) => expect(response.status, `${where}: ${response.text()}`).toBe(200),
+    );
+    const { mnist_result } = answer.json() as { mnist_result: number[] };
+    expect(mnist_result).toHaveLength(12);
+    const correct = mnist_result.filter((digit, i) => digit === digits[i].label).length;
+    expect(correct).toBeGreaterThanOrEqual(11);
+    // The same service over V2: the hooks never learn which protocol called them.
+    const v2 = await transports[0].send({ method: 'POST', path: '/v2/models/mnist_upload/infer', body, headers: { 'content-type': request.headers.get('content-type')! } });
+    expect(v2.json()).toEqual({ mnist_result });
   });
 
   it('refuses malformed bodies of each format with a 4xx naming the problem', async () => {
