@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/serve-process.ts';
+import { acquireBuildLock } from '../support/build-lock.ts';
 
 let child: ChildProcess;
 let output = '';
@@ -20,7 +21,10 @@ function freePort(): Promise<number> {
   });
 }
 
+let releaseBuild: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
+  releaseBuild = await acquireBuildLock();
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${httpPort}`;
   // Its own process group, so stopping it stops npm, tsx and serverless together.
@@ -37,10 +41,11 @@ beforeAll(async () => {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serverless-offline did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}, 200_000);
+}, 600_000);
 
-afterAll(() => {
-  if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  await releaseBuild?.();
 });
 
 describe('npm run dev (serverless-offline)', () => {

@@ -14,6 +14,7 @@ import { ModelService } from '../../lib/service/model-service.ts';
 import { heldOutDigits } from '../../scripts/mnist-data.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../support/fixtures.ts';
 import { httpApiEvent } from '../support/lambda-events.ts';
+import { acquireBuildLock } from '../support/build-lock.ts';
 import { invokeInFreshProcess, unzipToTemp } from '../support/lambda-zip.ts';
 import { REPO_ROOT } from '../support/serve-process.ts';
 
@@ -46,13 +47,17 @@ const CASES: Record<string, { body: string; expected: () => Promise<string> }> =
 let zips: string[];
 const taskRoots: string[] = [];
 
+let releaseBuild: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
+  releaseBuild = await acquireBuildLock();
   await run('npm', ['run', 'package'], { cwd: REPO_ROOT, maxBuffer: 16 * MB });
   zips = (await readdir(path.join(REPO_ROOT, '.build'))).filter((f) => f.endsWith('.zip')).sort();
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   for (const dir of taskRoots) await rm(dir, { recursive: true, force: true });
+  await releaseBuild?.();
 });
 
 describe('npm run package', () => {
