@@ -10,12 +10,14 @@
  *     model_platform: tensorflow                     # optional
  *     model_version_policy: { specific: { versions: [1, 2] } }   # or { latest: { num_versions: 2 } } or { all: {} }
  *     version_labels: { stable: 1, canary: 2 }       # or a list of { key, value }
+ *     engine: auto                                   # lambda-serving's own: auto | onnxruntime | tfjs
  * ```
  * @module cli/model-config-file
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ENGINE_CHOICES, type EngineChoice } from '../engine/engine.ts';
 import { DEFAULT_VERSION_POLICY, type ModelConfig, type VersionPolicy } from '../service/model-config.ts';
 import { parseTextProto, TextProtoError } from './text-proto.ts';
 
@@ -27,7 +29,7 @@ type Fields = Record<string, unknown>;
 
 /** Fields TF Serving's ModelConfig has that do not apply here. */
 const IGNORED_FIELDS = new Set(['model_type', 'logging_config']);
-const KNOWN_FIELDS = new Set(['name', 'base_path', 'model_platform', 'model_version_policy', 'version_labels']);
+const KNOWN_FIELDS = new Set(['name', 'base_path', 'model_platform', 'model_version_policy', 'version_labels', 'engine']);
 
 export async function readModelConfigFile(file: string): Promise<ModelConfig[]> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -86,6 +88,10 @@ function toModelConfig(entry: unknown, index: number, baseDir: string): ModelCon
   const basePath = field(entry, 'base_path');
   if (typeof basePath !== 'string' || !basePath) throw new ModelConfigError(`model '${name}' needs a base_path`);
   const platform = field(entry, 'model_platform');
+  const engine = field(entry, 'engine');
+  if (engine !== undefined && (typeof engine !== 'string' || !(ENGINE_CHOICES as readonly string[]).includes(engine))) {
+    throw new ModelConfigError(`model '${name}': engine must be one of ${ENGINE_CHOICES.join(', ')}, not ${JSON.stringify(engine)}`);
+  }
   const versionPolicy = toVersionPolicy(field(entry, 'model_version_policy'), name);
   const versionLabels = toLabels(field(entry, 'version_labels'), name);
   if (versionPolicy.kind === 'specific') {
@@ -99,6 +105,7 @@ function toModelConfig(entry: unknown, index: number, baseDir: string): ModelCon
     name,
     basePath: path.resolve(baseDir, basePath),
     ...(typeof platform === 'string' ? { platform } : {}),
+    ...(engine !== undefined ? { engine: engine as EngineChoice } : {}),
     versionPolicy,
     versionLabels,
   };

@@ -3,7 +3,7 @@
  * @module engine/load-model
  */
 import { readModelFolder } from '../formats/registry.ts';
-import { loadArtifact } from './engine.ts';
+import { loadArtifact, type EngineChoice } from './engine.ts';
 import type { LoadedModel } from './model.ts';
 
 const log = (line: string) => console.log(`lambda-serving: ${line}`);
@@ -13,6 +13,6 @@ const log = (line: string) => console.log(`lambda-serving: ${line}`);
  * use: the HDF5 library alone is 4 MB of JavaScript a Lambda running a TF.js or TensorFlow model
  * should not evaluate at cold start.
  */
-export async function loadModel(versionDir: string): Promise<LoadedModel> {
-  return loadArtifact(await readModelFolder(versionDir, { log }), { log });
+export async function loadModel(versionDir: string, options: { engine?: EngineChoice } = {}): Promise<LoadedModel> {
+  return loadArtifact(await readModelFolder(versionDir, { log }), { log, ...options });
 }

@@ -3,6 +3,8 @@
  * @module service/model-config
  */
 
+import type { EngineChoice } from '../engine/engine.ts';
+
 /** TF Serving's ServableVersionPolicy. */
 export type VersionPolicy =
   | { kind: 'latest'; numVersions: number }
@@ -21,6 +23,8 @@ export interface ModelConfig {
   versionPolicy: VersionPolicy;
   /** Label → version, e.g. `{ stable: 1, canary: 2 }`. @default {} */
   versionLabels: Record<string, number>;
+  /** Which engine serves it (lambda-serving's own field). @default LAMBDA_SERVING_ENGINE, else 'auto' */
+  engine?: EngineChoice;
 }
 
 export const DEFAULT_VERSION_POLICY: VersionPolicy = { kind: 'latest', numVersions: 1 };

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError, ServingError, UnavailableError } from '../errors.ts';
+import type { EngineChoice } from '../engine/engine.ts';
 import { loadModel } from '../engine/load-model.ts';
 import type { LoadedModel, ModelLoader } from '../engine/model.ts';
 import type { TensorMap } from '../tensors/host-tensor.ts';
@@ -28,6 +29,8 @@ export interface ModelServiceOptions {
   versionLabels?: Record<string, number>;
   /** Loads one version folder; replace it to add a format or an engine. @default loadModel */
   loader?: ModelLoader;
+  /** Which engine the default loader uses. @default LAMBDA_SERVING_ENGINE, else 'auto' */
+  engine?: EngineChoice;
 }
 
 /** Which version a request asks for; neither field means the highest served version. */
@@ -102,7 +105,8 @@ export class ModelService {
     this.basePath = path.resolve(options.basePath);
     this.versionPolicy = options.versionPolicy ?? DEFAULT_VERSION_POLICY;
     this.versionLabels = options.versionLabels ?? {};
-    this.loader = options.loader ?? loadModel;
+    const engine = options.engine;
+    this.loader = options.loader ?? ((dir) => loadModel(dir, engine ? { engine } : {}));
   }
 
   /** Builds a service from a `model_config_list` entry. */
@@ -112,6 +116,7 @@ export class ModelService {
       basePath: config.basePath,
       versionPolicy: config.versionPolicy,
       versionLabels: config.versionLabels,
+      ...(config.engine ? { engine: config.engine } : {}),
     });
   }
 

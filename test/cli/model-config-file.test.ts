@@ -84,6 +84,14 @@ model_config_list:
     expect(() => parseModelConfig(text, 'textproto', '/')).toThrow(message);
   });
 
+  it('takes lambda-serving\'s own engine field (auto | onnxruntime | tfjs) and refuses others', () => {
+    const [config] = parseModelConfig('model_config_list:\n  - name: a\n    base_path: /a\n    engine: onnxruntime\n', 'yaml', '/');
+    expect(config.engine).toBe('onnxruntime');
+    expect(() => parseModelConfig('model_config_list { config { name: "a" base_path: "/a" engine: "gpu" } }', 'textproto', '/')).toThrow(
+      `model 'a': engine must be one of auto, onnxruntime, tfjs, not "gpu"`,
+    );
+  });
+
   it('reports the line of a syntax error', () => {
     expect(() => parseModelConfig('model_config_list {\n  config {\n    name "a"\n  }\n}', 'textproto', '/')).toThrow(/line 3/);
     expect(() => parseModelConfig('model_config_list {\n  config {\n', 'textproto', '/')).toThrow(/missing '}'/);

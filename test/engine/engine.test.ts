@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
-import { ENGINES, engineFor, loadArtifact, type Engine } from '../../lib/engine/engine.ts';
+import { ENGINES, engineChoice, engineFor, loadArtifact, type Engine } from '../../lib/engine/engine.ts';
+import type { LoadedModel } from '../../lib/engine/model.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
 import { FailedPreconditionError } from '../../lib/errors.ts';
 import type { ModelArtifact } from '../../lib/formats/artifact.ts';
@@ -81,5 +82,52 @@ describe('the TF.js engine on a Keras model tfjs-layers cannot build', () => {
     } finally {
       log.mockRestore();
     }
+  });
+});
+
+describe('choosing the engine (auto | onnxruntime | tfjs)', () => {
+  const fakeModel = (name: string): LoadedModel => ({ format: name, signatures: {}, run: async () => ({}), dispose() {} });
+  const refusing = (name: string, why: string): Engine => ({
+    name,
+    cannotLoad: () => undefined,
+    load: async () => {
+      throw new FailedPreconditionError(why);
+    },
+  });
+  const loading = (name: string): Engine => ({ name, cannotLoad: () => undefined, load: async () => fakeModel(name) });
+
+  it('auto takes the first engine that loads the model whole and logs once which, and why not the others', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const engines = [refusing('onnxruntime', 'op MatrixDeterminant has no ONNX lowering (at det)'), loading('tfjs')];
+    // Act
+    const model = await loadArtifact(graphArtifact, { engine: 'auto', engines, log: (line) => lines.push(line) });
+    // Assess
+    expect(model.format).toBe('tfjs');
+    expect(lines).toEqual(['frozen graph g.pb: engine tfjs (onnxruntime: op MatrixDeterminant has no ONNX lowering (at det))']);
+  });
+
+  it('auto says nothing more than the engine when the first one loads it', async () => {
+    const lines: string[] = [];
+    const model = await loadArtifact(graphArtifact, { engine: 'auto', engines: [loading('onnxruntime'), loading('tfjs')], log: (line) => lines.push(line) });
+    expect(model.format).toBe('onnxruntime');
+    expect(lines).toEqual(['frozen graph g.pb: engine onnxruntime']);
+  });
+
+  it('a named engine loads the model or refuses with its own reason; no fallback', async () => {
+    const engines = [refusing('onnxruntime', 'op X has no ONNX lowering'), loading('tfjs')];
+    await expect(loadArtifact(graphArtifact, { engine: 'onnxruntime', engines })).rejects.toThrow('op X has no ONNX lowering');
+    expect((await loadArtifact(graphArtifact, { engine: 'tfjs', engines })).format).toBe('tfjs');
+  });
+
+  it('does not fall back on errors that are not refusals (a corrupt file is the model\'s problem)', async () => {
+    const broken: Engine = { name: 'onnxruntime', cannotLoad: () => undefined, load: async () => { throw new Error('disk on fire'); } };
+    await expect(loadArtifact(graphArtifact, { engine: 'auto', engines: [broken, loading('tfjs')] })).rejects.toThrow('disk on fire');
+  });
+
+  it('reads LAMBDA_SERVING_ENGINE and refuses unknown names', () => {
+    expect(engineChoice(undefined)).toBe('auto');
+    expect(engineChoice('tfjs')).toBe('tfjs');
+    expect(() => engineChoice('tensorrt')).toThrow("LAMBDA_SERVING_ENGINE is 'tensorrt'; expected one of auto, onnxruntime, tfjs");
   });
 });
