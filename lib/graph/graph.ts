@@ -91,3 +91,57 @@ export function constantInput(
   const value = node?.op === 'Const' ? node.attrs.value : undefined;
   return value?.kind === 'tensor' ? value.value : undefined;
 }
+
+/**
+ * Ops whose running changes what other ops read (variables, tables, tensor arrays, stacks,
+ * queues, files) or may fail the run (Assert), and TF1 control-flow ops (a loop body's constants
+ * hang off the loop's pivot by a control edge, which puts them in the loop's frame). A control
+ * edge from a node that is one of these, or waits for one, orders or guards something: it stays.
+ */
+const EFFECTFUL_OP = /^(Ref)?(Assign|ResourceApply|Apply|ResourceScatter|Scatter(Nd)?(Update|Add|Sub|Mul|Div|Min|Max)|ResourceStridedSliceAssign|InitializeTable|LookupTable(Import|Insert|Remove)|TensorArray(Write|Scatter|Split|Close)|StackPush|StackPop|Print|Assert|Save|Restore|MergeV2Checkpoints|.*Enqueue|.*Dequeue|Queue|MakeIterator|IteratorGetNext|WriteFile|.*Summary|DestroyResourceOp|Switch|Merge|Enter|Exit|NextIteration|LoopCond|ControlTrigger)/;
+
+/**
+ * Drops control inputs (`^node`) that order nothing: those whose node, and everything it waits
+ * for, only computes values. TF2 functions end in Identities waiting (`^NoOp`) on every variable
+ * read so that reads follow writes; once variables are frozen into constants there are no writes,
+ * and those edges only keep the original, unfolded weights reachable. Edges from effectful ops
+ * (see EFFECTFUL_OP: assignments, table initialisation, asserts, TF1 loop frames) stay.
+ * Returns the nodes in the same order; drop the now-unread ones with `pruneTo`.
+ */
+export function dropControlDependencies(nodes: GraphNode[]): GraphNode[] {
+  const byName = new Map(nodes.map((node) => [node.name, node]));
+  /** Whether running the node, or anything it waits for, has an effect. */
+  const effectful = new Map<string, boolean>();
+  const visiting = new Set<string>();
+  const hasEffect = (root: string): boolean => {
+    const stack = [root];
+    while (stack.length) {
+      const name = stack[stack.length - 1];
+      const node = byName.get(name);
+      if (effectful.has(name) || !node) {
+        if (!node) effectful.set(name, false);
+        stack.pop();
+        continue;
+      }
+      const sources = node.inputs.map((input) => parseInput(input).node);
+      if (visiting.has(name)) {
+        // Every input is settled, or on a cycle (unknown: assume it matters).
+        effectful.set(name, sources.some((source) => effectful.get(source) ?? true));
+        visiting.delete(name);
+        stack.pop();
+      } else if (EFFECTFUL_OP.test(node.op)) {
+        effectful.set(name, true);
+        stack.pop();
+      } else {
+        visiting.add(name);
+        for (const source of sources) if (!effectful.has(source) && !visiting.has(source)) stack.push(source);
+      }
+    }
+    return effectful.get(root)!;
+  };
+  return nodes.map((node) => {
+    if (!node.inputs.some((input) => input.startsWith('^'))) return node;
+    const inputs = node.inputs.filter((input) => !input.startsWith('^') || hasEffect(input.slice(1)));
+    return inputs.length === node.inputs.length ? node : { ...node, inputs };
+  });
+}

@@ -5,4 +5,5 @@
 export * from './graph.ts';
 export { foldConstants } from './fold-constants.ts';
 export { foldBatchNorms, foldScaleShifts } from './fold-batch-norm.ts';
+export { shareConstants } from './share-constants.ts';
 export { uniqueOutputNames, type KerasFormat, type KerasModel, type KerasObject, type KerasWeight } from './keras-model.ts';

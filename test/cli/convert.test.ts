@@ -17,6 +17,7 @@ import { loadModel } from '../../lib/engine/load-model.ts';
 import { FIXTURES_NOTE, HAVE_FIXTURES, fixture } from '../support/fixtures.ts';
 import { runCli, startServe, waitAvailable, type ServeProcess } from '../support/serve-process.ts';
 import { keepdimsModelH5 } from '../importers/keras/keras2-writer.ts';
+import { folderWeightBytes, variableBytes } from '../engine/tfjs/saved-model-weights.ts';
 
 describe('convert flags', () => {
   it('reads tensorflowjs_converter flags and the SRC DST arguments', () => {
@@ -247,6 +248,39 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving convert on real models${FIXTURES
         expect(b.status, b.text).toBe(200);
         expect(JSON.parse(b.text)).toEqual({ results: [3.0] });
       }
+    }
+  });
+
+  it('answers every half_plus_two signature as TF Serving states, from the SavedModel and the converted folder', async () => {
+    // Stated in the fixtures README (TF Serving's own tests), except y2 = a·x + c and y3 = a2·x2 + c2,
+    // derived from the checkpoint (a = a2 = 0.5, c = c2 = 3).
+    const calls: [string, string, object, string][] = [
+      ['serving_default', 'predict', { instances: [2.0, 3.0, 4.0] }, '{"predictions":[3.0,3.5,4.0]}'],
+      ['classify_x_to_y', 'classify', { examples: [{ x: 2.0 }] }, '{"results":[[["",3.0]]]}'],
+      ['regress_x_to_y', 'regress', { examples: [{ x: 2.0 }] }, '{"results":[3.0]}'],
+      ['regress_x_to_y2', 'regress', { examples: [{ x: 2.0 }] }, '{"results":[4.0]}'],
+      ['regress_x2_to_y3', 'predict', { instances: [[2.0], [4.0]] }, '{"predictions":[[4.0],[5.0]]}'],
+    ];
+    for (const model of ['half_plus_two', 'half_plus_two_tfjs']) {
+      for (const [signature, verb, body, expected] of calls) {
+        const answer = await post(`${server.url}/v1/models/${model}:${verb}`, { signature_name: signature, ...body });
+        expect(answer, `${model} ${signature}`).toEqual({ status: 200, text: expected });
+      }
+    }
+  });
+
+  it('stores each weight once: converted weights within 1.1 × the variables + 1 KiB, no NoOp, no control edge', async () => {
+    // Folded batch norms replace a kernel and four vectors by a kernel and a bias, so folding only
+    // shrinks; the 1 KiB is graph constants that are not variables (shapes, axes, scalars).
+    for (const name of ['half', 'openmv'] as const) {
+      const weights = await folderWeightBytes(converted[name]);
+      const variables = await variableBytes(original[name]);
+      console.log(`${name}: ${weights} converted weight bytes, ${variables} variable bytes`);
+      expect(weights).toBeLessThanOrEqual(1.1 * variables + 1024);
+      const json = JSON.parse(await readFile(path.join(converted[name], 'model.json'), 'utf8'));
+      const nodes: { name: string; op: string; input?: string[] }[] = json.modelTopology.node;
+      expect(nodes.filter((node) => node.op === 'NoOp')).toEqual([]);
+      expect(nodes.filter((node) => node.input?.some((input) => input.startsWith('^')))).toEqual([]);
     }
   });
 

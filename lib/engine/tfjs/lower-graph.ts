@@ -8,9 +8,10 @@ import type { AttrValue, Graph, GraphNode } from '../../graph/graph.ts';
 import type { HostTensor } from '../../tensors/host-tensor.ts';
 import { halfsToFloats } from '../../tensors/float16.ts';
 import { FailedPreconditionError } from '../../errors.ts';
-import { pruneTo } from '../../graph/graph.ts';
+import { dropControlDependencies, pruneTo } from '../../graph/graph.ts';
 import { foldBatchNorms, foldScaleShifts } from '../../graph/fold-batch-norm.ts';
 import { foldConstants } from '../../graph/fold-constants.ts';
+import { shareConstants } from '../../graph/share-constants.ts';
 import { concatenate } from './file-io.ts';
 import { fuseOps } from './fuse-ops.ts';
 
@@ -24,13 +25,20 @@ export interface LowerOptions {
   fuse?: boolean;
 }
 
-/** The load-time graph rewrites, in order; each keeps `keep` addressable and the answers unchanged. */
+/**
+ * The load-time graph rewrites, in order; each keeps `keep` addressable and the answers unchanged.
+ * Control edges that order nothing go first (they would keep unfolded weights reachable and stop
+ * folding); identical constants, e.g. one per signature that inlined the same function, are
+ * stored once at the end.
+ */
 export function optimizeGraph(graph: Pick<Graph, 'nodes'>, keep: string[]): GraphNode[] {
-  let nodes = foldConstants(graph.nodes, keep).nodes;
+  let nodes = dropControlDependencies(graph.nodes);
+  nodes = foldConstants(nodes, keep).nodes;
   nodes = foldBatchNorms(nodes, keep).nodes;
   nodes = foldScaleShifts(nodes, keep).nodes;
   nodes = fuseOps(nodes, keep).nodes;
-  // Folding leaves the original weights unread: drop them rather than ship them as weights.
+  nodes = shareConstants(nodes, keep).nodes;
+  // Folding and sharing leave the original weights unread: drop them rather than ship them as weights.
   return pruneTo(nodes, keep);
 }
 
