@@ -211,8 +211,12 @@ export function lowerStridedSlice(ctx: LowerContext, node: GraphNode): Value[] {
     inAxis++;
   }
   const i64 = (values: bigint[]) => ctx.initializer({ dtype: 'DT_INT64', shape: [values.length], values: BigInt64Array.from(values) });
-  let [y] = axes.length ? ctx.emit('Slice', [ctx.tf(x), i64(starts), i64(ends), ctx.initializer(int64s(axes)), i64(steps)], {}, { hint: node.name }) : [ctx.tf(x)];
-  if (squeeze.length) [y] = ctx.emit('Squeeze', [y, ctx.initializer(int64s(squeeze))], {}, { hint: `${node.name}/shrink` });
+  // A permuted input (NCHW data) is sliced where it is, unless new axes make the layout ambiguous.
+  const perm = !ellipsisMask && !newAxisMask ? x.perm : undefined;
+  const physical = (tfAxes: number[]) => (perm ? tfAxes.map((axis) => perm.indexOf(axis)) : tfAxes);
+  const source = perm ? ctx.inLayout(x, perm) : ctx.tf(x);
+  let [y] = axes.length ? ctx.emit('Slice', [source, i64(starts), i64(ends), ctx.initializer(int64s(physical(axes))), i64(steps)], {}, { hint: node.name }) : [source];
+  if (squeeze.length) [y] = ctx.emit('Squeeze', [y, ctx.initializer(int64s(physical(squeeze)))], {}, { hint: `${node.name}/shrink` });
   if (unsqueeze.length) [y] = ctx.emit('Unsqueeze', [y, ctx.initializer(int64s(unsqueeze))], {}, { hint: `${node.name}/new_axis` });
   let shape: number[] | undefined;
   if (rank !== undefined && !ellipsisMask && !newAxisMask) {
@@ -232,7 +236,7 @@ export function lowerStridedSlice(ctx: LowerContext, node: GraphNode): Value[] {
       shape.push(Math.max(0, Math.ceil((e - s) / step)));
     }
   }
-  return [ctx.value(y, x.dtype, shape)];
+  return [ctx.value(y, x.dtype, shape, perm && dropAxes(perm, new Set(squeeze)))];
 }
 
 /** Slice(begin, size): size −1 runs to the end. */
