@@ -11,9 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../lib/engine/backend.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
 import { onnxEngine } from '../../../lib/engine/onnx/engine.ts';
+import { feedPoints } from '../../../lib/engine/onnx/lower/lower-graph.ts';
 import { tfjsEngine } from '../../../lib/engine/tfjs/engine.ts';
 import { readModelFolder } from '../../../lib/formats/registry.ts';
-import { numbersOf, type HostTensor, type TensorMap } from '../../../lib/tensors/host-tensor.ts';
+import { allocateValues, numbersOf, sizeOf, type HostTensor, type TensorMap } from '../../../lib/tensors/host-tensor.ts';
 import { fixture, FIXTURES_NOTE, HAVE_FIXTURES } from '../../support/fixtures.ts';
 import { expectClose, readReference } from './reference.ts';
 
@@ -144,5 +145,86 @@ describe.skipIf(!HAVE_FIXTURES)(`ONNX Runtime engine vs the TF.js engine on real
     const { onnx, tfjs } = await bothEngines(dir, { [alias]: { dtype: 'DT_FLOAT', shape: [1, height, width, 1], values: Float32Array.from(pixels, (p) => p / 127.5 - 1) } });
     const [out] = Object.keys(onnx);
     expectClose(onnx[out], tfjs[out], ENGINE_TOLERANCE, 'probabilities');
+  });
+});
+
+/**
+ * Every graph-form fixture the TF.js engine loads (test/formats/every-path.test.ts LOADING, less
+ * TF.js folders and LeNet, whose input declares no shape: it has its own test above).
+ */
+const LOADING = [
+  'tf-serving/saved_model_half_plus_two_cpu/00000123',
+  'tf-serving/saved_model_half_plus_two_tflite/00000123',
+  'tfjs-node/saved_model/int64_multiply',
+  'tfjs-node/saved_model/model_multi_output',
+  'tfjs-node/saved_model/model_single_input_multi_output',
+  'tfjs-node/saved_model/module_with_multiple_signatures',
+  'tfjs-node/saved_model/times_three_float',
+  'tfjs-node/saved_model/times_two_int',
+  'tfjs-node/saved_model/uint8_multiply',
+  'keras-savedmodel/arm-openmv-mobilenet-v1/model',
+  'keras-savedmodel/cppflow-keras/load_model/model',
+  'keras-savedmodel/cppflow-keras/multi_input_output/model',
+  'keras-savedmodel/scisharp-mnist-mlp/simple_model_from_auto_compile',
+  'tf1-savedmodel/tf2onnx-regression/regression/saved_model',
+  'frozen-graphdef/poets-mobilenet',
+  'keras-h5/dl4j-tfkeras-cnn2d',
+  'keras-h5/face-classification-mini-xception',
+  'tflite/tfjs-add4',
+  'tflite/tflite-support-mobilenet-v1-025',
+  'tflite/tflm-hello-world',
+  'tflite/tflm-mnist-lstm',
+  'tf-written/frozen-graphdef-convnet/1',
+  'tf-written/keras-mobilenetv2-a035/1',
+  'tf-written/keras-nasnet-reduced/1',
+  'tf-written/tflite-int8-cnn/1',
+  'tf-written/tflite-two-signatures/1',
+];
+
+/** Deterministic inputs for a signature: unknown sizes as 2 (rank unknown: [3]), small values every dtype holds. */
+function inputsFor(model: LoadedModel, signatureName: string): TensorMap {
+  const inputs: TensorMap = {};
+  const signature = model.signatures[signatureName];
+  for (const [name, feed] of Object.entries(feedPoints(signature))) {
+    // The declared shape (imported graphs accept any shape: feedShape null).
+    const declared = signature.examples ? feed.shape : signature.inputs[name].shape;
+    const shape = declared ? declared.map((d) => (d < 0 ? 2 : d)) : [3];
+    const values = allocateValues(feed.dtype, sizeOf(shape)) as unknown as { [i: number]: unknown; length: number };
+    for (let i = 0; i < values.length; i++) {
+      const small = (i * 7) % 5;
+      values[i] = feed.dtype === 'DT_INT64' || feed.dtype === 'DT_UINT64' ? BigInt(small + 1) : feed.dtype === 'DT_FLOAT' ? Math.sin(i) : small + 1;
+    }
+    inputs[name] = { dtype: feed.dtype, shape, values } as HostTensor;
+  }
+  return inputs;
+}
+
+describe.skipIf(!HAVE_FIXTURES)(`every graph-form fixture the TF.js engine serves, on both engines${FIXTURES_NOTE}`, () => {
+  it('times_three_float: [1, 2, 3] → [3, 6, 9] (TF.js\'s own test)', async () => {
+    const model = await load(fixture('tfjs-node/saved_model/times_three_float'));
+    const [alias] = Object.keys(model.signatures.serving_default.inputs);
+    const out = await model.run('serving_default', { [alias]: floats([1, 2, 3]) });
+    expect(Array.from(numbersOf(Object.values(out)[0]))).toEqual([3, 6, 9]);
+    model.dispose();
+  });
+
+  it.each(LOADING)('%s: every signature agrees with TF.js (float: 1e-5 + 1e-4·|x|; integers exactly)', async (dir) => {
+    const onnx = await load(fixture(dir));
+    const tfjs = await load(fixture(dir), tfjsEngine);
+    try {
+      for (const signatureName of Object.keys(onnx.signatures)) {
+        const inputs = inputsFor(onnx, signatureName);
+        const got = await onnx.run(signatureName, inputs);
+        const want = await tfjs.run(signatureName, inputs);
+        for (const alias of Object.keys(want)) {
+          expect(got[alias].dtype, `${signatureName} ${alias}`).toBe(onnx.signatures[signatureName].outputs[alias].dtype);
+          const float = ['DT_FLOAT', 'DT_DOUBLE', 'DT_HALF'].includes(want[alias].dtype);
+          expectClose(got[alias], want[alias], float ? ENGINE_TOLERANCE : { atol: 0, rtol: 0 }, `${signatureName} ${alias}`);
+        }
+      }
+    } finally {
+      onnx.dispose();
+      tfjs.dispose();
+    }
   });
 });
