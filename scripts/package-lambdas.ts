@@ -78,8 +78,10 @@ async function bundle(model: string, outDir: string, externalTfjs = false): Prom
     format: 'esm',
     minify: true,
     legalComments: 'none',
-    // Native or optional: tfjs-node only where a container image ships it; sharp beside the bundle.
-    external: ['@tensorflow/tfjs-node', 'sharp', ...(externalTfjs ? TFJS_PACKAGES : [])],
+    // Native or optional: tfjs-node only where a container image ships it; sharp beside the bundle;
+    // onnxruntime-node (a native library per platform) only beside a model it serves — elsewhere
+    // its import fails, the ONNX engine refuses, and TF.js serves.
+    external: ['@tensorflow/tfjs-node', 'sharp', 'onnxruntime-node', ...(externalTfjs ? TFJS_PACKAGES : [])],
     // CommonJS dependencies (TF.js's emscripten loader among them) use require() and __dirname.
     banner: {
       js: [

@@ -57,7 +57,8 @@ export async function stageModel(src: string, dst: string, options: { convert?: 
 async function convertVersion(folder: ModelFolder, to: string): Promise<void> {
   const artifact = await readFound(folder);
   await initBackend(undefined, () => {});
-  const loaded = await loadArtifact(artifact);
+  // The TF.js form: what the TF.js engine would load (ONNX packaging writes its own form).
+  const loaded = await loadArtifact(artifact, { engine: 'tfjs' });
   const outputFormat = outputFormatFor(loaded.format);
   loaded.dispose();
   // Loading it just now was the op check.

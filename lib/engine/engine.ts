@@ -7,6 +7,7 @@
 import { FailedPreconditionError } from '../errors.ts';
 import type { ModelArtifact } from '../formats/artifact.ts';
 import type { LoadedModel } from './model.ts';
+import { onnxEngine } from './onnx/engine.ts';
 import { tfjsEngine } from './tfjs/engine.ts';
 
 export interface EngineLoadOptions {
@@ -41,19 +42,11 @@ export interface Engine {
   load(artifact: ModelArtifact, options?: EngineLoadOptions): Promise<LoadedModel>;
 }
 
-/** The engines, most preferred first. */
-export const ENGINES: readonly Engine[] = [tfjsEngine];
-
-/** The first of `engines` that can load `artifact`; refuses, with each engine's reason, when none can. */
-export function engineFor(artifact: ModelArtifact, engines: readonly Engine[] = ENGINES): Engine {
-  const reasons: string[] = [];
-  for (const engine of engines) {
-    const reason = engine.cannotLoad(artifact);
-    if (reason === undefined) return engine;
-    reasons.push(`${engine.name}: ${reason}`);
-  }
-  throw new FailedPreconditionError(`No engine can load ${artifact.what}: ${reasons.join('; ') || 'no engines'}`);
-}
+/**
+ * The engines, most preferred first: ONNX Runtime (native, multi-threaded, exact int64/float64)
+ * for every graph it lowers whole, TF.js for the rest and for TF.js model folders.
+ */
+export const ENGINES: readonly Engine[] = [onnxEngine, tfjsEngine];
 
 export interface LoadArtifactOptions extends EngineLoadOptions {
   /** @default engineChoice() — LAMBDA_SERVING_ENGINE, else `auto` */

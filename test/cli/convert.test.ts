@@ -163,8 +163,10 @@ describe.skipIf(!HAVE_FIXTURES)(`lambda-serving convert on real models${FIXTURES
         config { name: 'openmv_tfjs' base_path: '${path.dirname(converted.openmv)}' }
       }`,
     );
+    // Originals and conversions on the one engine the conversions run on, so answers agree exactly.
     server = await startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', '--model_config_file', config], {
       LAMBDA_SERVING_BACKEND: 'wasm',
+      LAMBDA_SERVING_ENGINE: 'tfjs',
     });
     for (const model of ['half_plus_two', 'half_plus_two_tfjs', 'lenet', 'lenet_tfjs', 'openmv', 'openmv_tfjs']) {
       await untilAvailable(server.url, model);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../lib/engine/backend.ts';
-import { ENGINES, engineChoice, engineFor, loadArtifact, type Engine } from '../../lib/engine/engine.ts';
+import { ENGINES, engineChoice, loadArtifact, type Engine } from '../../lib/engine/engine.ts';
 import type { LoadedModel } from '../../lib/engine/model.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
 import { FailedPreconditionError } from '../../lib/errors.ts';
@@ -44,23 +44,19 @@ async function keepdimsFolder(): Promise<string> {
 }
 
 describe('engineFor', () => {
-  it('gives every kind of artifact to the TF.js engine', () => {
-    expect(ENGINES.map((engine) => engine.name)).toEqual(['tfjs']);
-    expect(engineFor(graphArtifact).name).toBe('tfjs');
-    expect(engineFor({ kind: 'tfjs', format: 'tfjs', what: 'TF.js model m.json', path: 'm.json', modelJson: 'm.json' }).name).toBe('tfjs');
+  it('prefers ONNX Runtime, which reads graphs and Keras models; TF.js folders go to TF.js', () => {
+    expect(ENGINES.map((engine) => engine.name)).toEqual(['onnxruntime', 'tfjs']);
+    const tfjsFolder = { kind: 'tfjs', format: 'tfjs', what: 'TF.js model m.json', path: 'm.json', modelJson: 'm.json' } as const;
+    expect(ENGINES[0].cannotLoad(graphArtifact)).toBeUndefined();
+    expect(ENGINES[0].cannotLoad(tfjsFolder)).toBe('TF.js model folders are not lowered to ONNX yet');
+    expect(ENGINES[1].cannotLoad(tfjsFolder)).toBeUndefined();
   });
 
-  it('skips an engine that cannot load the artifact, and refuses with every reason when none can', () => {
+  it('skips an engine that cannot load the artifact, and refuses with every reason when none can', async () => {
     const onlyKeras: Engine = { name: 'keras-only', cannotLoad: (a) => (a.kind === 'keras' ? undefined : `it reads Keras models, not a ${a.kind}`), load: () => Promise.reject(new Error('unused')) };
-    const any: Engine = { name: 'any', cannotLoad: () => undefined, load: () => Promise.reject(new Error('unused')) };
-    expect(engineFor(graphArtifact, [onlyKeras, any])).toBe(any);
-    const error = (() => {
-      try {
-        return engineFor(graphArtifact, [onlyKeras]);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const any: Engine = { name: 'any', cannotLoad: () => undefined, load: async () => ({ format: 'any', signatures: {}, run: async () => ({}), dispose() {} }) };
+    expect((await loadArtifact(graphArtifact, { engine: 'auto', engines: [onlyKeras, any] })).format).toBe('any');
+    const error = await loadArtifact(graphArtifact, { engine: 'auto', engines: [onlyKeras] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FailedPreconditionError);
     expect((error as Error).message).toBe('No engine can load frozen graph g.pb: keras-only: it reads Keras models, not a graph');
   });
@@ -70,14 +66,17 @@ describe('the TF.js engine on a Keras model tfjs-layers cannot build', () => {
   it('loads it as a graph and says so through the log it is given; loadModel logs it as lambda-serving', async () => {
     const version = await keepdimsFolder();
     const lines: string[] = [];
-    const model = await loadArtifact(await readModelFolder(version), { log: (line) => lines.push(line) });
+    const model = await loadArtifact(await readModelFolder(version), { engine: 'tfjs', log: (line) => lines.push(line) });
     expect(model.format).toBe('tfjs-graph-model');
     model.dispose();
-    expect(lines).toEqual([expect.stringMatching(/^Keras model .*model\.h5: tfjs-layers cannot build it \(.*keepdims=true.*\); serving it as a TensorFlow graph$/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^Keras model .*model\.h5: tfjs-layers cannot build it \(.*keepdims=true.*\); serving it as a TensorFlow graph$/),
+      expect.stringMatching(/^Keras model .*model\.h5: engine tfjs, as configured$/),
+    ]);
 
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      (await loadModel(version)).dispose();
+      (await loadModel(version, { engine: 'tfjs' })).dispose();
       expect(log).toHaveBeenCalledWith(`lambda-serving: ${lines[0]}`);
     } finally {
       log.mockRestore();

@@ -56,15 +56,17 @@ async function kerasFolder(name: string, withLambda = false): Promise<{ dir: str
 const x = nn.tensor([2, 4, 4, 2], pseudoRandom(64, 9));
 
 describe('loadModel: Keras models tfjs-layers cannot build', () => {
-  it('serves them as a TensorFlow graph with the same signature', async () => {
+  it('serves them as a TensorFlow graph with the same signature, on either engine', async () => {
     const { dir: base, kernel, bias } = await kerasFolder('keepdims');
-    const model = await loadModel(path.join(base, '1'));
-    expect(model.format).toBe('tfjs-graph-model');
-    expect(Object.keys(model.signatures.serving_default.inputs)).toEqual(['input']);
-    const { out } = await model.run('serving_default', { input: { dtype: 'DT_FLOAT', shape: x.shape, values: Float32Array.from(x.data) } });
-    const expected = nn.dense(nn.flatten(nn.globalAvgPool(x, true)), kernel, bias);
-    Array.from(out.values as Float32Array).forEach((v, i) => expect(Math.abs(v - expected.data[i])).toBeLessThan(1e-5));
-    model.dispose();
+    for (const [engine, format] of [['tfjs', 'tfjs-graph-model'], ['onnxruntime', 'onnx'], ['auto', 'onnx']] as const) {
+      const model = await loadModel(path.join(base, '1'), { engine });
+      expect(model.format, engine).toBe(format);
+      expect(Object.keys(model.signatures.serving_default.inputs)).toEqual(['input']);
+      const { out } = await model.run('serving_default', { input: { dtype: 'DT_FLOAT', shape: x.shape, values: Float32Array.from(x.data) } });
+      const expected = nn.dense(nn.flatten(nn.globalAvgPool(x, true)), kernel, bias);
+      Array.from(out.values as Float32Array).forEach((v, i) => expect(Math.abs(v - expected.data[i]), engine).toBeLessThan(1e-5));
+      model.dispose();
+    }
   });
 
   it('refuses with both reasons when neither path can serve them', async () => {

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModel, outputFormatFor, parseConvertFlags } from '../../lib/cli/convert.ts';
 import { readModelSignatures } from '../../lib/cli/show.ts';
 import { initBackend } from '../../lib/engine/backend.ts';
+import type { EngineChoice } from '../../lib/engine/engine.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
 import { detectModelFolder } from '../../lib/formats/detect.ts';
 import { modelFormat } from '../../lib/formats/registry.ts';
@@ -119,8 +120,8 @@ function facts(signatures: SignatureMap): unknown {
   );
 }
 
-async function served(versionDir: string): Promise<{ format: string; signatures: SignatureMap }> {
-  const model = await loadModel(versionDir);
+async function served(versionDir: string, engine: EngineChoice = 'auto'): Promise<{ format: string; signatures: SignatureMap }> {
+  const model = await loadModel(versionDir, { engine });
   model.dispose();
   return { format: model.format, signatures: model.signatures };
 }
@@ -149,7 +150,10 @@ async function expectSameEverywhere(versionDir: string, options: { convert?: boo
   const expected = facts(serve.signatures);
   expect(Object.keys(serve.signatures).length, 'signatures').toBeGreaterThan(0);
   expect(facts((await readModelSignatures(versionDir)).signatures), 'show').toEqual(expected);
-  if (options.convert !== false) expect(facts((await served(await converted(versionDir, serve.format))).signatures), 'convert').toEqual(expected);
+  // The TF.js engine too (`auto` prefers ONNX Runtime): convert writes the TF.js form it runs.
+  const tfjs = await served(versionDir, 'tfjs');
+  expect(facts(tfjs.signatures), 'the TF.js engine').toEqual(expected);
+  if (options.convert !== false) expect(facts((await served(await converted(versionDir, tfjs.format))).signatures), 'convert').toEqual(expected);
   expect(facts((await served(await staged(versionDir))).signatures), 'packaging').toEqual(expected);
   return serve.format;
 }
@@ -214,7 +218,9 @@ describe('a Keras model only the graph path serves (tf.keras GRU, reset_after=Tr
     expect(shown.kind).toBe('keras');
     expect(Object.keys(shown.signatures.serving_default.inputs)).toEqual(['gru_input']);
     expect(Object.keys(shown.signatures.serving_default.outputs)).toEqual(['dense']);
-    expect(await expectSameEverywhere(versionDir)).toBe('tfjs-graph-model');
+    // auto serves it on ONNX Runtime; on TF.js it is a graph model too (tfjs-layers cannot build it).
+    expect(await expectSameEverywhere(versionDir)).toBe('onnx');
+    expect((await served(versionDir, 'tfjs')).format).toBe('tfjs-graph-model');
     const stagedJson = JSON.parse(await readFile(path.join(await staged(versionDir), 'model.json'), 'utf8')) as { format: string };
     expect(stagedJson.format).toBe('graph-model');
   });

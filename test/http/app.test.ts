@@ -138,8 +138,8 @@ describe('status and metadata', () => {
         signature_def: {
           signature_def: {
             serving_default: {
-              inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: { dim: [dim('-1'), dim('1')], unknown_rank: false }, name: 'x' } },
-              outputs: { y: { dtype: 'DT_FLOAT', tensor_shape: { dim: [dim('-1'), dim('1')], unknown_rank: false }, name: 'y' } },
+              inputs: { x: { dtype: 'DT_FLOAT', tensor_shape: { dim: [dim('-1'), dim('1')], unknown_rank: false }, name: 'x:0' } },
+              outputs: { y: { dtype: 'DT_FLOAT', tensor_shape: { dim: [dim('-1'), dim('1')], unknown_rank: false }, name: 'y:0' } },
               method_name: 'tensorflow/serving/predict',
               defaults: {},
             },

@@ -100,7 +100,9 @@ describe.skipIf(!HAVE_FIXTURES)(`TFLite and Keras models over HTTP${FIXTURES_NOT
     // Broken files: a flatbuffer cut short, an HDF5 file cut short.
     await add('truncated_tflite', { 'model.tflite': (await readFile(fixture(FILES.hello_world))).subarray(0, 1000) });
     await add('truncated_h5', { 'model.h5': (await readFile(fixture(FILES.cnn2d))).subarray(0, 1000) });
-    server = await serveModels(dir, names);
+    // The TF.js engine throughout: these cases compare a file with its TF.js conversions, which must
+    // agree exactly on one engine (ONNX Runtime's agreement with TF.js is test/engine/onnx's).
+    server = await serveModels(dir, names, { LAMBDA_SERVING_ENGINE: 'tfjs' });
   });
 
   afterAll(async () => {

@@ -59,11 +59,15 @@ export function startServe(args: string[], env: Record<string, string> = {}): Pr
  * Writes `<dir>/models.config` serving each model from `<dir>/<base path>` (the base path is the
  * name unless given), and starts `lambda-serving serve` on it on a free loopback port.
  */
-export async function serveModels(dir: string, models: (string | { name: string; basePath: string })[]): Promise<ServeProcess> {
+export async function serveModels(
+  dir: string,
+  models: (string | { name: string; basePath: string })[],
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
   const entries = models.map((model) => (typeof model === 'string' ? { name: model, basePath: model } : model));
   const config = path.join(dir, 'models.config');
   await writeFile(config, `model_config_list {\n${entries.map((m) => `  config { name: '${m.name}' base_path: '${m.basePath}' }`).join('\n')}\n}\n`);
-  return startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${config}`]);
+  return startServe(['--rest_api_port=0', '--rest_api_host=127.0.0.1', `--model_config_file=${config}`], env);
 }
 
 /** Polls the status route until every listed version is AVAILABLE. */

@@ -36,8 +36,18 @@ const ORT_TYPE: Record<NumericDType, Tensor.Type> = {
 
 let ortModule: Promise<Ort> | undefined;
 
+/**
+ * onnxruntime-node, imported on first use. Where it cannot load (a bundle packaged without it, a
+ * platform it has no binary for) the engine refuses, so `auto` serves the model with TF.js.
+ */
 function loadOrt(): Promise<Ort> {
-  ortModule ??= import('onnxruntime-node').then((module) => ((module as { default?: Ort }).default ?? module) as Ort);
+  ortModule ??= import('onnxruntime-node').then(
+    (module) => ((module as { default?: Ort }).default ?? module) as Ort,
+    (error: unknown) => {
+      ortModule = undefined;
+      throw new FailedPreconditionError(`onnxruntime-node cannot be loaded here: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    },
+  );
   return ortModule;
 }
 

@@ -167,15 +167,16 @@ export class TfjsGraphModel extends TfjsModel<GraphModel> {
 
 /**
  * A LayersModel's one signature, keyed by its input and output layer names (as Keras exports).
- * Layer names also serve as tensor names: TF.js's symbolic tensor names gain `_1` suffixes when a
- * process builds models with the same names, so they are not stable.
+ * Tensor names are `<layer>:0`, as the same model mapped onto TensorFlow ops names them (so a Keras
+ * file reports one signature on every engine and path); TF.js's own symbolic tensor names gain
+ * `_1` suffixes when a process builds models with the same names, so they are not used.
  */
 export function layersSignatures(model: LayersModel): SignatureMap {
   const specs = (names: string[], tensors: { shape: (number | null)[]; dtype: string }[]) =>
     Object.fromEntries(
       names.map((name, i): [string, TensorSpec] => [
         name,
-        { tensorName: name, dtype: tensorflowDType(tensors[i].dtype), shape: tensors[i].shape.map((d) => d ?? -1) },
+        { tensorName: `${name}:0`, dtype: tensorflowDType(tensors[i].dtype), shape: tensors[i].shape.map((d) => d ?? -1) },
       ]),
     );
   return {

@@ -61,9 +61,9 @@ describe.skipIf(!HAVE_FIXTURES)(`Keras HDF5 models on TF.js${FIXTURES_NOTE}`, ()
     });
 
     it('has a serving_default signature named after its input and output layers', () => {
-      expect(model.signatures.serving_default.inputs).toEqual({ input_65: { tensorName: 'input_65', dtype: 'DT_FLOAT', shape: [-1, 10, 10, 3] } });
+      expect(model.signatures.serving_default.inputs).toEqual({ input_65: { tensorName: 'input_65:0', dtype: 'DT_FLOAT', shape: [-1, 10, 10, 3] } });
       expect(model.signatures.serving_default.outputs).toEqual({
-        global_max_pooling2d_18: { tensorName: 'global_max_pooling2d_18', dtype: 'DT_FLOAT', shape: [-1, 4] },
+        global_max_pooling2d_18: { tensorName: 'global_max_pooling2d_18:0', dtype: 'DT_FLOAT', shape: [-1, 4] },
       });
     });
 

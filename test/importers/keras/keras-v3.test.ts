@@ -94,7 +94,7 @@ describe.skipIf(!HAVE_FIXTURES)(`Keras 3 .keras files (built by keras-v3-writer,
     const { imported, model } = await serve(file);
     expect(imported.modelConfig.class_name).toBe('Sequential');
     expect(imported.weights.map((w) => w.name)).toEqual(['conv2d/kernel', 'conv2d/bias', 'conv2d_1/kernel', 'conv2d_1/bias']);
-    expect(model.signatures.serving_default.inputs).toEqual({ input_layer: { tensorName: 'input_layer', dtype: 'DT_FLOAT', shape: [-1, 10, 10, 3] } });
+    expect(model.signatures.serving_default.inputs).toEqual({ input_layer: { tensorName: 'input_layer:0', dtype: 'DT_FLOAT', shape: [-1, 10, 10, 3] } });
     expect(Object.keys(model.signatures.serving_default.outputs)).toEqual(['global_max_pooling2d']);
     const values = pseudoRandom(10 * 10 * 3, 9);
     expect(await predict(model, [1, 10, 10, 3], values)).toEqual(await predict(cnn2dH5, [1, 10, 10, 3], values));

@@ -105,9 +105,9 @@ describe('Keras 2 .h5 layer coverage on TF.js', () => {
 
     it('takes the token ids as its float input and answers as the reference', async () => {
       expect(model.signatures.serving_default.inputs).toEqual({
-        embedding_input: { tensorName: 'embedding_input', dtype: 'DT_FLOAT', shape: [-1, 7] },
+        embedding_input: { tensorName: 'embedding_input:0', dtype: 'DT_FLOAT', shape: [-1, 7] },
       });
-      expect(model.signatures.serving_default.outputs).toEqual({ dense: { tensorName: 'dense', dtype: 'DT_FLOAT', shape: [-1, 3] } });
+      expect(model.signatures.serving_default.outputs).toEqual({ dense: { tensorName: 'dense:0', dtype: 'DT_FLOAT', shape: [-1, 3] } });
       const ids = tokens(2 * 7, 20, 5);
       const served = await run(model, { dtype: 'DT_FLOAT', shape: [2, 7], values: Float32Array.from(ids) });
       const h = nn.lstm(nn.embedding(nn.tensor([2, 7], ids), table), kernel, recurrentKernel, bias, { recurrentActivation: nn.sigmoidOf });
@@ -276,7 +276,7 @@ describe('Keras 2 .h5 layer coverage on TF.js', () => {
 
     it('serves the image branches as the reference', async () => {
       const model = await serve(await kerasH5(w.file(config), 'tf.keras'), 'image-branches.h5');
-      expect(model.signatures.serving_default.inputs).toEqual({ image: { tensorName: 'image', dtype: 'DT_FLOAT', shape: [-1, 12, 12, 3] } });
+      expect(model.signatures.serving_default.inputs).toEqual({ image: { tensorName: 'image:0', dtype: 'DT_FLOAT', shape: [-1, 12, 12, 3] } });
       const pixels = pseudoRandom(2 * 12 * 12 * 3, 11).map((v) => Math.round(v * 127.5 + 127.5));
       const served = await run(model, { dtype: 'DT_FLOAT', shape: [2, 12, 12, 3], values: pixels });
 
@@ -316,7 +316,7 @@ describe('Keras 2 .h5 layer coverage on TF.js', () => {
 
     it('clips at 6 and normalises as the reference', async () => {
       const model = await serve(await kerasH5(w.file(config()), 'tf.keras'), 'relu6-softmax.h5');
-      expect(model.signatures.serving_default.outputs).toEqual({ softmax: { tensorName: 'softmax', dtype: 'DT_FLOAT', shape: [-1, 4] } });
+      expect(model.signatures.serving_default.outputs).toEqual({ softmax: { tensorName: 'softmax:0', dtype: 'DT_FLOAT', shape: [-1, 4] } });
       const x = pseudoRandom(2 * 4, 13).map((v) => v * 4);
       const served = await run(model, { dtype: 'DT_FLOAT', shape: [2, 4], values: x });
       const pre = nn.dense(nn.tensor([2, 4], x), k0, b0);
