@@ -9,7 +9,10 @@ const root = path.join(__dirname, '..');
 /**
  * Per-model settings, all optional (models/<model>/lambda.json):
  * { "memorySize": 1024, "timeout": 29, "provisionedConcurrency": 0, "ephemeralStorageSize": 512,
- *   "url": { "authorizer": "aws_iam" | "none", "cors": true | { ... } } }
+ *   "url": { "authorizer": "aws_iam" | "none", "cors": true | { ... } },
+ *   "engine": "auto" | "onnxruntime" | "tfjs" }
+ * `engine` becomes the function's LAMBDA_SERVING_ENGINE; packaging (scripts/stage-models.ts) stages
+ * the model for the engine the same field picks.
  */
 function settings(model) {
   const file = path.join(root, 'models', model, 'lambda.json');
@@ -42,6 +45,7 @@ function functionFor(model, packaging, own = settings(model)) {
   for (const key of ['memorySize', 'timeout', 'provisionedConcurrency', 'ephemeralStorageSize']) {
     if (own[key] !== undefined) fn[key] = own[key];
   }
+  if (own.engine !== undefined) fn.environment = { LAMBDA_SERVING_ENGINE: own.engine };
   return fn;
 }
 

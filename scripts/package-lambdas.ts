@@ -2,11 +2,14 @@
  * Builds one Lambda zip per handler: `handlers/<model>.ts` → `.build/<model>.zip` holding
  *   handlers/<model>.mjs   the esbuild bundle (ESM, Node 20, minified; tfjs-node left out), with
  *                          its chunks (*-HASH.mjs) beside it: what it imports on first use
- *   models/<model>/        only this model's files; SavedModel, frozen-graph, TFLite and Keras
- *                          versions converted to TF.js folders (scripts/stage-models.ts) unless
- *                          --no-convert
+ *   models/<model>/        only this model's files, each version in the form of the engine serving
+ *                          it (scripts/stage-models.ts, chosen as serving chooses: lambda.json's
+ *                          `engine`, else LAMBDA_SERVING_ENGINE, else auto): an ONNX folder for
+ *                          ONNX Runtime, a TF.js folder for TF.js; --no-convert copies them as is
  *   wasm/*.wasm            TF.js WASM binaries (found by lib/engine/backend.ts beside the bundle)
- *   node_modules/          sharp and its native binary for the target architecture (external)
+ *   node_modules/          sharp and its native binary for the target architecture (external);
+ *                          onnxruntime-node (package.json, dist/, only bin/napi-v6/linux/<arch>/)
+ *                          and onnxruntime-common when ONNX Runtime serves a version of the model
  * `--dev` instead writes every handler into one tree, `.build/dev/`, for serverless-offline.
  * `--image` writes that tree to `.build/image/` with TF.js left out of the bundles, plus
  * package.json and the lock, for deploy/Dockerfile: there `npm ci` installs TF.js and the native
@@ -16,7 +19,10 @@
  * (WASM binaries, model folders, another architecture's sharp binary); here each is one explicit
  * step, and the same layout serves `sls package`, serverless-offline and the zip tests.
  *
- * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev | --image] [--no-convert] [model ...]
+ * Usage: tsx scripts/package-lambdas.ts [--arch x86_64|arm64] [--dev | --image] [--no-convert]
+ *          [--handlers DIR] [--models DIR] [--out DIR] [model ...]
+ * (--handlers, --models: other roots than the repo's handlers/ and models/; --out: another
+ * folder than .build/ for the zips and trees.)
  */
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -24,7 +30,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
-import { stageModel } from './stage-models.ts';
+import { stageModel, type StagedVersion } from './stage-models.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const buildDir = path.join(root, '.build');
@@ -36,10 +42,19 @@ interface Options {
   arch: Architecture;
   /** One tree for every handler instead of a zip each: for serverless-offline or a container image. */
   tree?: 'dev' | 'image';
-  /** Convert non-TF.js model versions to TF.js folders (scripts/stage-models.ts). @default true */
+  /** Stage each version in its engine's form (scripts/stage-models.ts). @default true */
   convert?: boolean;
   models: string[];
+  /** Where handlers/<model>.ts are. @default <repo>/handlers */
+  handlersDir?: string;
+  /** Where models/<model>/ are. @default <repo>/models */
+  modelsDir?: string;
+  /** Where the zips (and the dev/image trees) are written. @default <repo>/.build */
+  outDir?: string;
 }
+
+/** Lambda's limit on a function's unzipped code. */
+export const UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { arch: (process.env.LAMBDA_ARCH as Architecture) || 'x86_64', models: [] };
@@ -49,6 +64,13 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--no-convert') options.convert = false;
     else if (arg === '--arch') options.arch = argv[++i] as Architecture;
     else if (arg.startsWith('--arch=')) options.arch = arg.slice(7) as Architecture;
+    else if (/^--(handlers|models|out)(=|$)/.test(arg)) {
+      const [flag, inline] = arg.split(/=(.*)/s);
+      const value = path.resolve(inline ?? argv[++i] ?? '');
+      if (flag === '--handlers') options.handlersDir = value;
+      else if (flag === '--models') options.modelsDir = value;
+      else options.outDir = value;
+    }
     else options.models.push(arg);
   }
   if (!['x86_64', 'arm64'].includes(options.arch)) throw new Error(`--arch must be x86_64 or arm64, got ${options.arch}`);
@@ -56,16 +78,16 @@ function parseArgs(argv: string[]): Options {
 }
 
 /** Every handler file names one model: handlers/<model>.ts. */
-async function handlerModels(): Promise<string[]> {
-  return (await readdir(path.join(root, 'handlers'))).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+async function handlerModels(handlersDir: string): Promise<string[]> {
+  return (await readdir(handlersDir)).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
 }
 
 /** TF.js stays out of image bundles: the image's node_modules holds it with tfjs-node. */
 const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
 
-async function bundle(model: string, outDir: string, externalTfjs = false): Promise<void> {
+async function bundle(model: string, handlersDir: string, outDir: string, externalTfjs = false): Promise<void> {
   await build({
-    entryPoints: [path.join(root, 'handlers', `${model}.ts`)],
+    entryPoints: [path.join(handlersDir, `${model}.ts`)],
     outdir: path.join(outDir, 'handlers'),
     outExtension: { '.js': '.mjs' },
     // Importers loaded on first use (Keras's HDF5 library alone is 4 MB of JavaScript) become
@@ -123,6 +145,30 @@ async function nativeModules(arch: Architecture): Promise<string> {
   return path.join(staging, 'node_modules');
 }
 
+/**
+ * onnxruntime-node as the bundle imports it (external), for `arch` only: its package.json, dist/
+ * and bin/napi-v6/linux/<x64|arm64>/ (the other platforms' libraries are hundreds of MB), and
+ * onnxruntime-common, its one runtime dependency.
+ */
+async function copyOnnxRuntime(nodeModules: string, arch: Architecture): Promise<void> {
+  const ort = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  // Where node would find it from onnxruntime-node (its package.json is not in its exports).
+  const candidates = [path.join(ort, 'node_modules', 'onnxruntime-common'), path.join(path.dirname(ort), 'onnxruntime-common')];
+  const common = (await Promise.all(candidates.map(async (dir) => ((await exists(path.join(dir, 'package.json'))) ? dir : undefined)))).find(Boolean);
+  if (!common) throw new Error(`onnxruntime-common is not installed beside ${ort}`);
+  const binaries = path.join('bin', 'napi-v6', 'linux', arch === 'arm64' ? 'arm64' : 'x64');
+  if (!(await exists(path.join(ort, binaries)))) throw new Error(`onnxruntime-node has no ${binaries} in ${ort}`);
+  const to = path.join(nodeModules, 'onnxruntime-node');
+  for (const part of ['package.json', 'dist', binaries]) await cp(path.join(ort, part), path.join(to, part), { recursive: true });
+  await cp(common, path.join(nodeModules, 'onnxruntime-common'), { recursive: true });
+}
+
+const servedByOnnx = (staged: StagedVersion[]) => staged.some((version) => version.engine === 'onnxruntime');
+
+function unzippedBytes(files: Zippable): number {
+  return Object.values(files).reduce((sum, entry) => sum + (entry as [Uint8Array, unknown])[0].byteLength, 0);
+}
+
 async function collect(dir: string, prefix = ''): Promise<Zippable> {
   const files: Zippable = {};
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -138,42 +184,66 @@ async function exists(file: string): Promise<boolean> {
   return stat(file).then(() => true, () => false);
 }
 
-export async function packageLambdas(options: Options): Promise<{ model: string; zip?: string; bytes?: number }[]> {
-  const models = options.models.length ? options.models : await handlerModels();
+export interface PackagedLambda {
+  model: string;
+  zip?: string;
+  bytes?: number;
+  unzippedBytes?: number;
+  /** How each version was staged, and for which engine. */
+  staged: StagedVersion[];
+}
+
+export async function packageLambdas(options: Options): Promise<PackagedLambda[]> {
+  const handlersDir = options.handlersDir ?? path.join(root, 'handlers');
+  const modelsDir = options.modelsDir ?? path.join(root, 'models');
+  const outRoot = options.outDir ?? buildDir;
+  const models = options.models.length ? options.models : await handlerModels(handlersDir);
   const native = options.tree === 'image' ? '' : await nativeModules(options.arch);
-  const results = [];
+  const results: PackagedLambda[] = [];
   if (options.tree) {
-    const outDir = path.join(buildDir, options.tree);
+    const outDir = path.join(outRoot, options.tree);
     await rm(outDir, { recursive: true, force: true });
     for (const model of models) {
-      await bundle(model, outDir, options.tree === 'image');
-      await stageModel(path.join(root, 'models', model), path.join(outDir, 'models', model), { convert: options.convert });
-      results.push({ model });
+      await bundle(model, handlersDir, outDir, options.tree === 'image');
+      const staged = await stageModel(path.join(modelsDir, model), path.join(outDir, 'models', model), { convert: options.convert });
+      results.push({ model, staged });
     }
     await copyWasm(outDir);
-    if (options.tree === 'dev') await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
-    else for (const file of ['package.json', 'package-lock.json', '.npmrc']) await cp(path.join(root, file), path.join(outDir, file));
+    if (options.tree === 'dev') {
+      await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
+      if (results.some((result) => servedByOnnx(result.staged))) await copyOnnxRuntime(path.join(outDir, 'node_modules'), options.arch);
+    } else for (const file of ['package.json', 'package-lock.json', '.npmrc']) await cp(path.join(root, file), path.join(outDir, file));
     return results;
   }
   if (!options.models.length) {
     // A full build leaves no zip of a handler that no longer exists.
-    for (const stale of (await readdir(buildDir).catch(() => [])).filter((f) => f.endsWith('.zip'))) {
-      await rm(path.join(buildDir, stale));
+    for (const stale of (await readdir(outRoot).catch(() => [])).filter((f) => f.endsWith('.zip'))) {
+      await rm(path.join(outRoot, stale));
     }
   }
   for (const model of models) {
-    const outDir = path.join(buildDir, model);
+    const outDir = path.join(outRoot, model);
     await rm(outDir, { recursive: true, force: true });
-    await bundle(model, outDir);
-    await stageModel(path.join(root, 'models', model), path.join(outDir, 'models', model), { convert: options.convert });
+    await bundle(model, handlersDir, outDir);
+    const staged = await stageModel(path.join(modelsDir, model), path.join(outDir, 'models', model), { convert: options.convert });
     await copyWasm(outDir);
     await cp(native, path.join(outDir, 'node_modules'), { recursive: true });
-    const zip = zipSync(await collect(outDir), { level: 9 });
-    const zipPath = path.join(buildDir, `${model}.zip`);
+    if (servedByOnnx(staged)) await copyOnnxRuntime(path.join(outDir, 'node_modules'), options.arch);
+    const files = await collect(outDir);
+    const unzipped = unzippedBytes(files);
+    if (unzipped > UNZIPPED_LIMIT_BYTES) {
+      throw new Error(`${model}: ${(unzipped / 1024 / 1024).toFixed(1)} MB unzipped, over Lambda's ${UNZIPPED_LIMIT_BYTES / 1024 / 1024} MB limit for a zip`);
+    }
+    const zip = zipSync(files, { level: 9 });
+    const zipPath = path.join(outRoot, `${model}.zip`);
     await writeFile(zipPath, zip);
-    results.push({ model, zip: zipPath, bytes: zip.byteLength });
+    results.push({ model, zip: zipPath, bytes: zip.byteLength, unzippedBytes: unzipped, staged });
   }
   return results;
+}
+
+function engines(staged: StagedVersion[]): string {
+  return staged.map((version) => `version ${version.version}: ${version.engine}`).join(', ') || 'no versions';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -181,8 +251,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const result of await packageLambdas(options)) {
     console.log(
       result.zip
-        ? `${result.model}: ${path.relative(root, result.zip)} ${(result.bytes! / 1024 / 1024).toFixed(2)} MB (${options.arch})`
-        : `${result.model}: .build/${options.tree}/handlers/${result.model}.mjs`,
+        ? `${result.model}: ${path.relative(root, result.zip)} ${(result.bytes! / 1024 / 1024).toFixed(2)} MB, ${(result.unzippedBytes! / 1024 / 1024).toFixed(2)} MB unzipped (${options.arch}; ${engines(result.staged)})`
+        : `${result.model}: ${path.relative(root, path.join(options.outDir ?? buildDir, options.tree!, 'handlers', `${result.model}.mjs`))} (${engines(result.staged)})`,
     );
   }
 }

@@ -1,7 +1,9 @@
 /**
  * `lambda-serving convert`: a TensorFlow or TFLite model → a TF.js graph-model folder, a Keras
  * model → a TF.js layers-model folder (`model.json` + `group1-shardNofM.bin`), with
- * tensorflowjs_converter's flags and layout. A graph-model folder carries every signature as
+ * tensorflowjs_converter's flags and layout; or any of them → an ONNX folder (`--output_format
+ * onnx`: one `.onnx` per signature and `lambda-serving-onnx.json`, engine/onnx/write-folder.ts),
+ * which ONNX Runtime loads without lowering anything. A graph-model folder carries every signature as
  * imported (under `userDefinedMetadata.lambdaServing`), so serving it answers exactly as serving
  * the original does, without decoding protobufs, flatbuffers, HDF5 or checkpoints at load time
  * (writing: engine/tfjs/write-artifacts.ts).
@@ -20,7 +22,7 @@ import { formatForInput, INPUT_FORMATS, modelFormat, type InputFormat } from '..
 import { commaList, parseFlags, reportFailure, UsageError, type FlagKinds } from './flags.ts';
 
 export { INPUT_FORMATS, type InputFormat };
-export const OUTPUT_FORMATS = ['tfjs_graph_model', 'tfjs_layers_model'] as const;
+export const OUTPUT_FORMATS = ['tfjs_graph_model', 'tfjs_layers_model', 'onnx'] as const;
 /** tensorflowjs_converter's other name for Keras 3 `.keras` input. */
 const INPUT_ALIASES: Record<string, InputFormat> = { keras_keras: 'keras_v3' };
 /** tensorflowjs_converter formats this command does not write or read yet. */
@@ -39,7 +41,8 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const CONVERT_USAGE = `Usage: lambda-serving convert [flags] SRC DST
 
 Converts a model to a TF.js model folder (flags as tensorflowjs_converter; --flag=value or
---flag value; _ or - in names). DST gets model.json and group1-shardNofM.bin.
+--flag value; _ or - in names). DST gets model.json and group1-shardNofM.bin; with
+--output_format onnx, one <signature>.onnx per signature and lambda-serving-onnx.json.
   --input_format=tf_saved_model   tf_saved_model (SRC is the SavedModel folder), tf_frozen_model
                                   (SRC is the .pb, or a folder with one .pb and frozen_graph.yaml),
                                   tflite (SRC is the .tflite), keras (a Keras .h5/.hdf5, or a folder
@@ -47,13 +50,17 @@ Converts a model to a TF.js model folder (flags as tensorflowjs_converter; --fla
                                   (a Keras 3 .keras; also spelled keras_keras)
   --output_format                 tfjs_graph_model (default for TensorFlow and TFLite input; Keras
                                   input is mapped layer by layer onto TensorFlow ops) or
-                                  tfjs_layers_model (default for Keras input)
+                                  tfjs_layers_model (default for Keras input), or onnx (lambda-serving's
+                                  own: every signature lowered to ONNX for ONNX Runtime, refused
+                                  naming the ops that do not lower; tensorflowjs_converter has no
+                                  such format)
   --saved_model_tags=serve        The MetaGraph's tags, comma-separated
   --output_node_names=a,b         Frozen graphs: output nodes (default: frozen_graph.yaml's, else
                                   the nodes nothing consumes)
   --input_node_names=x            Frozen graphs: input nodes (default: every Placeholder)
-  --weight_shard_size_bytes=${DEFAULT_SHARD_BYTES}
-  --skip_op_check                 Write the model even if TF.js lacks some of its ops
+  --weight_shard_size_bytes=${DEFAULT_SHARD_BYTES}   (TF.js output only)
+  --skip_op_check                 Write the model even if TF.js lacks some of its ops (onnx: without
+                                  loading it in ONNX Runtime first)
 Not supported yet: ${LATER_INPUT_FORMATS.join(', ')} input; ${LATER_OUTPUT_FORMATS.join(', ')} output.`;
 
 export interface ConvertOptions {
@@ -151,7 +158,10 @@ export interface ConvertResult {
   milliseconds: number;
 }
 
-/** Reads `options.src` through the format registry, checks TF.js can run it, and writes the TF.js model folder `options.dst`. */
+/**
+ * Reads `options.src` through the format registry, checks the engine the output is for (TF.js or
+ * ONNX Runtime) can run it, and writes the model folder `options.dst`.
+ */
 export async function convertModel(options: ConvertOptions): Promise<ConvertResult> {
   const started = performance.now();
   const converted = await convertArtifact(await readSource(options), options);
@@ -168,6 +178,8 @@ export type WriteOptions = Pick<ConvertOptions, 'outputFormat' | 'dst' | 'weight
  */
 export async function convertArtifact(artifact: ModelArtifact, options: WriteOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
   if (artifact.kind === 'tfjs') throw new FailedPreconditionError(`${artifact.path} is already a TF.js model`);
+  if (artifact.kind === 'onnx') throw new FailedPreconditionError(`${artifact.path} is already an ONNX model`);
+  if (options.outputFormat === 'onnx') return convertOnnx(artifact.kind === 'graph' ? artifact.graph : await artifact.toGraph(), artifact.what, options);
   if (options.outputFormat === 'tfjs_layers_model') {
     if (artifact.kind !== 'keras') throw new FailedPreconditionError(`--output_format tfjs_layers_model needs a Keras model, not ${artifact.what}`);
     return convertKeras(artifact, options);
@@ -195,6 +207,23 @@ async function convertGraph(graph: Graph, src: string, options: WriteOptions): P
     ops: [...new Set(nodes.map((node) => node.op))].sort(),
     signatures: graph.signatures,
   };
+}
+
+/**
+ * Any graph → an ONNX folder: every runnable signature lowered (refused naming the ops that do not
+ * lower), loaded in ONNX Runtime as serving would unless `skipOpCheck`, then written.
+ */
+async function convertOnnx(graph: Graph, what: string, options: WriteOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
+  const [{ lowerGraph, createOnnxModel }, { writeOnnxFolder }, { decodeModel }] = await Promise.all([
+    import('../engine/onnx/engine.ts'),
+    import('../engine/onnx/write-folder.ts'),
+    import('../engine/onnx/onnx-proto.ts'),
+  ]);
+  const lowered = lowerGraph(graph, { what });
+  if (!options.skipOpCheck) (await createOnnxModel(lowered, graph.signatures, what)).dispose();
+  const written = await writeOnnxFolder(options.dst, lowered, graph.signatures, graph.source);
+  const ops = [...lowered.values()].flatMap((signature) => decodeModel(signature.bytes).graph.node.map((node) => node.op_type));
+  return { source: graph.source, ...written, unit: 'nodes', nodes: ops.length, ops: [...new Set(ops)].sort(), signatures: graph.signatures };
 }
 
 /** Keras → a layers model, as tensorflowjs_converter's keras → tfjs_layers_model. */

@@ -16,7 +16,8 @@ export const SHOW_USAGE = `Usage: lambda-serving show --dir DIR [--tag_set serve
 Prints a model's signatures as saved_model_cli show does (--flag=value or --flag value; _ or -).
   --dir=DIR              A SavedModel folder, a folder with one frozen-graph .pb (and optionally
                          frozen_graph.yaml naming its inputs and outputs), a TF.js model folder,
-                         a .tflite or a Keras .h5/.hdf5/.keras file (or a folder holding one)
+                         a .tflite or a Keras .h5/.hdf5/.keras file (or a folder holding one), an
+                         ONNX folder (convert --output_format onnx) or a .onnx
   --tag_set=serve        The SavedModel MetaGraph's tags, comma-separated
   --signature_def=NAME   Print this signature's inputs, outputs and method
   --all                  Print every signature
@@ -61,6 +62,7 @@ const NAMED: Record<ShownModel['kind'], string> = {
   tfjs: 'TF.js model',
   tflite: 'TFLite model',
   keras: 'Keras model',
+  onnx: 'ONNX model',
 };
 
 /**
@@ -134,6 +136,7 @@ export async function readModelSignatures(dir: string, options: { tagSet?: strin
     return shown(found.kind === 'saved_model' ? found.dir : dir, stored);
   }
   if (artifact.kind === 'graph') return shown(artifact.path, artifact.graph.signatures);
+  if (artifact.kind === 'onnx') return shown(artifact.path, artifact.signatures);
   const [{ initBackend }, { loadArtifact }] = await Promise.all([import('../engine/backend.ts'), import('../engine/engine.ts')]);
   await initBackend(undefined, () => {});
   const model = await loadArtifact(artifact);

@@ -4,6 +4,7 @@
  */
 import type { Graph } from '../graph/graph.ts';
 import type { KerasModel } from '../graph/keras-model.ts';
+import type { SignatureMap } from '../tensors/signature.ts';
 import type { FormatKind } from './detect.ts';
 
 interface ArtifactBase {
@@ -38,4 +39,28 @@ export interface TfjsArtifact extends ArtifactBase {
   modelJson: string;
 }
 
-export type ModelArtifact = GraphArtifact | KerasArtifact | TfjsArtifact;
+/** One signature's ONNX model in an ONNX folder. */
+export interface OnnxSignatureFile {
+  /** The `.onnx` file (absolute once read; relative to the folder in the manifest). */
+  file: string;
+  /** Signature input alias (tf.Example feature key for classify/regress) → ONNX graph input name. */
+  inputs: Record<string, string>;
+  /** Signature output alias → ONNX graph output name. */
+  outputs: Record<string, string>;
+}
+
+/**
+ * An ONNX model folder (one `.onnx` per signature and `lambda-serving-onnx.json`, see
+ * formats/onnx-folder.ts) or a bare `.onnx`: already lowered, loaded as it is by ONNX Runtime.
+ */
+export interface OnnxArtifact extends ArtifactBase {
+  kind: 'onnx';
+  /** Every TF Serving signature, also those listed but not servable (which have no file). */
+  signatures: SignatureMap;
+  /** Each runnable signature's ONNX model. */
+  models: Record<string, OnnxSignatureFile>;
+  /** Where the model came from, e.g. `SavedModel (TF1)`, `tf2onnx 1.16`. */
+  source?: string;
+}
+
+export type ModelArtifact = GraphArtifact | KerasArtifact | TfjsArtifact | OnnxArtifact;

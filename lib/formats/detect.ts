@@ -18,12 +18,19 @@ export type ModelFolder =
    * One Keras file: a whole-model `.h5`/`.hdf5` or Keras 3 `.keras`, or a weights-only `.h5`
    * (`model.save_weights`) with its architecture (`model.to_json()`) in `architectureFile`.
    */
-  | { kind: 'keras'; file: string; architectureFile?: string };
+  | { kind: 'keras'; file: string; architectureFile?: string }
+  /**
+   * An ONNX model: `file` is an ONNX folder's `lambda-serving-onnx.json` (one `.onnx` per
+   * signature, written by `convert --output_format onnx` and packaging) or one bare `.onnx`.
+   */
+  | { kind: 'onnx'; file: string };
 
 /** The kinds of model this project reads, one per entry of the format registry. */
 export type FormatKind = ModelFolder['kind'];
 
 const KERAS_FILE = /\.(h5|hdf5|keras)$/i;
+/** The manifest of an ONNX folder (formats/onnx-folder.ts). */
+const ONNX_MANIFEST = 'lambda-serving-onnx.json';
 
 /**
  * What `location` holds: a folder as `detectModelFolder` decides, or one file — read as the kind
@@ -42,14 +49,16 @@ export async function detectModel(location: string, expects?: FormatKind): Promi
     case 'frozen_graph':
     case 'tflite':
     case 'keras':
+    case 'onnx':
       return { kind: expects, file: location };
   }
+  if (path.basename(location) === ONNX_MANIFEST || location.endsWith('.onnx')) return { kind: 'onnx', file: location };
   if (location.endsWith('.json')) return { kind: 'tfjs', modelJson: location };
   if (path.basename(location) === 'saved_model.pb') return { kind: 'saved_model', dir: path.dirname(location) };
   if (location.endsWith('.pb')) return { kind: 'frozen_graph', file: location };
   if (location.endsWith('.tflite')) return { kind: 'tflite', file: location };
   if (KERAS_FILE.test(location)) return { kind: 'keras', file: location };
-  throw new FailedPreconditionError(`${location} is not a model: expected a model folder, a .pb, a .tflite, a Keras .h5/.keras or a model.json`);
+  throw new FailedPreconditionError(`${location} is not a model: expected a model folder, a .pb, a .tflite, a Keras .h5/.keras, a .onnx or a model.json`);
 }
 
 /** What the folder `dir` holds, decided from its file names (and what its `.json` files are). */
@@ -58,6 +67,7 @@ export async function detectModelFolder(dir: string): Promise<ModelFolder> {
     throw new FailedPreconditionError(`Cannot read model folder ${dir}: ${error.code ?? error.message}`);
   });
   const keras = files.filter((file) => KERAS_FILE.test(file));
+  if (files.includes(ONNX_MANIFEST)) return { kind: 'onnx', file: path.join(dir, ONNX_MANIFEST) };
   if (files.includes('model.json')) {
     const modelJson = path.join(dir, 'model.json');
     // Keras's `model.to_json()` is often saved as model.json too: then the weights are the .h5.
@@ -80,8 +90,10 @@ export async function detectModelFolder(dir: string): Promise<ModelFolder> {
     const namesFile = files.find((file) => /^frozen_graph\.(ya?ml|json)$/.test(file));
     return { kind: 'frozen_graph', file: path.join(dir, frozen[0]), ...(namesFile ? { namesFile: path.join(dir, namesFile) } : {}) };
   }
+  const onnx = files.filter((file) => file.endsWith('.onnx'));
+  if (onnx.length === 1) return { kind: 'onnx', file: path.join(dir, onnx[0]) };
   throw new FailedPreconditionError(
-    `No model found in ${dir}: expected a TF.js model.json, a saved_model.pb, one .tflite, one Keras .h5/.hdf5/.keras or one frozen-graph .pb (found ${listed(files)})`,
+    `No model found in ${dir}: expected a TF.js model.json, a saved_model.pb, one .tflite, one Keras .h5/.hdf5/.keras or one frozen-graph .pb, or an ONNX model (${ONNX_MANIFEST} or one .onnx) (found ${listed(files)})`,
   );
 }
 

@@ -4,7 +4,8 @@
  * TF.js folder) for an engine (`loadArtifact` in `lambda-serving/engine`) to load.
  */
 export { detectModel, detectModelFolder, type FormatKind, type ModelFolder } from './detect.ts';
-export type { GraphArtifact, KerasArtifact, ModelArtifact, TfjsArtifact } from './artifact.ts';
+export type { GraphArtifact, KerasArtifact, ModelArtifact, OnnxArtifact, OnnxSignatureFile, TfjsArtifact } from './artifact.ts';
+export { ONNX_MANIFEST, readOnnx, type OnnxManifest } from './onnx-folder.ts';
 export {
   formatForInput,
   INPUT_FORMATS,

@@ -124,6 +124,15 @@ const FORMATS = {
       return { kind: 'tfjs', format: 'tfjs', modelJson: found.modelJson, what: `TF.js model ${found.modelJson}`, path: found.modelJson };
     },
   },
+  onnx: {
+    kind: 'onnx',
+    label: 'ONNX model',
+    inputFormats: [] as const,
+    async read(found) {
+      const { readOnnx } = await import('./onnx-folder.ts');
+      return readOnnx(found.file);
+    },
+  },
 } satisfies { [K in FormatKind]: ModelFormat<K> };
 
 /** Every format, in the order `convert` lists its input formats. */

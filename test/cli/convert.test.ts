@@ -10,7 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertModel, parseConvertFlags } from '../../lib/cli/convert.ts';
+import { convertArtifact, convertModel, parseConvertFlags, readSource } from '../../lib/cli/convert.ts';
+import { readModelSignatures } from '../../lib/cli/show.ts';
+import { loadArtifact } from '../../lib/engine/engine.ts';
+import type { Graph } from '../../lib/graph/graph.ts';
+import { createApp } from '../../lib/http/app.ts';
+import { ModelService } from '../../lib/service/model-service.ts';
+import type { HostTensor } from '../../lib/tensors/host-tensor.ts';
 import { UsageError } from '../../lib/cli/flags.ts';
 import { initBackend } from '../../lib/engine/backend.ts';
 import { loadModel } from '../../lib/engine/load-model.ts';
@@ -386,5 +392,131 @@ describe('convert on a Keras model tfjs-layers cannot build', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('convert --output_format onnx', () => {
+  it('takes onnx for every input format, and says tensorflowjs_converter has no such format', async () => {
+    for (const inputFormat of ['tf_saved_model', 'tf_frozen_model', 'tflite', 'keras', 'keras_v3']) {
+      expect(parseConvertFlags([`--input_format=${inputFormat}`, '--output_format=onnx', 'src', 'out'])).toMatchObject({ inputFormat, outputFormat: 'onnx' });
+    }
+    const usage = await runCli('convert', '--output_format=tfjs', 'a', 'b');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/onnx \(lambda-serving's\s+own: .*\s+.*tensorflowjs_converter has no\s+such format\)/);
+  });
+
+  it('refuses a graph that does not lower whole, naming the ops, and writes nothing', async () => {
+    const dst = path.join(await mkdtemp(path.join(os.tmpdir(), 'convert-onnx-refused-')), 'out');
+    const graph: Graph = {
+      source: 'test graph',
+      nodes: [
+        { name: 'x', op: 'Placeholder', inputs: [], attrs: { dtype: { kind: 'type', value: 'DT_FLOAT' } } },
+        { name: 'fft', op: 'FFT', inputs: ['x'], attrs: {} },
+      ],
+      signatures: {
+        serving_default: {
+          methodName: 'tensorflow/serving/predict',
+          inputs: { x: { tensorName: 'x:0', dtype: 'DT_FLOAT', shape: null } },
+          outputs: { y: { tensorName: 'fft:0', dtype: 'DT_FLOAT', shape: null } },
+        },
+      },
+    };
+    const artifact = { kind: 'graph', format: 'frozen_graph', graph, what: 'frozen graph g.pb', path: 'g.pb' } as const;
+    await expect(convertArtifact(artifact, { outputFormat: 'onnx', dst, weightShardSizeBytes: 1, skipOpCheck: false })).rejects.toThrow(
+      /frozen graph g\.pb uses op the ONNX lowering cannot map: FFT — at fft \(FFT\)/,
+    );
+    await expect(readdir(dst)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe.skipIf(!HAVE_FIXTURES)(`convert --output_format onnx on real models${FIXTURES_NOTE}`, () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'convert-onnx-'));
+  });
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  /** Converts with the CLI; returns the folder written and what it printed. */
+  async function toOnnx(name: string, ...args: string[]): Promise<{ dst: string; stdout: string }> {
+    const version = /^\d+$/.test(args.at(-1)!) ? args.pop()! : '1';
+    const dst = path.join(tmp, name, version);
+    const result = await runCli('convert', '--output_format=onnx', ...args, dst);
+    expect(result.code, result.stderr).toBe(0);
+    return { dst, stdout: result.stdout };
+  }
+
+  it('writes half_plus_two as one .onnx per signature and a manifest, and serves every signature as TF Serving states', async () => {
+    const half = fixture('tf-serving', 'saved_model_half_plus_two_cpu', '00000123');
+    const { dst, stdout } = await toOnnx('half_plus_two', '--input_format=tf_saved_model', half, '123');
+    expect(stdout).toMatch(/→ .*half_plus_two\/123 \(onnx\)/);
+    expect(stdout).toMatch(/wrote 6 files, [\d,]+ bytes: lambda-serving-onnx\.json, serving_default\.onnx, /);
+    expect(stdout).toMatch(/\d+ nodes, \d+ distinct ops: .*Add.*Mul/);
+    expect(stdout).toContain('5 signatures: classify_x_to_y, regress_x2_to_y3, regress_x_to_y, regress_x_to_y2, serving_default');
+    const app = createApp([
+      new ModelService({ name: 'original', basePath: path.dirname(half), engine: 'onnxruntime' }),
+      new ModelService({ name: 'converted', basePath: path.dirname(dst) }),
+    ]);
+    const ask = async (model: string, verb: string, body: object) => {
+      const response = await app.fetch(new Request(`http://localhost/v1/models/${model}${verb}`, verb.startsWith(':') ? { method: 'POST', body: JSON.stringify(body) } : {}));
+      return { status: response.status, text: await response.text() };
+    };
+    // Stated in the fixtures README (TF Serving's own tests); y2, y3 derived from the checkpoint.
+    const calls: [string, string, object, string][] = [
+      ['serving_default', ':predict', { instances: [2.0, 3.0, 4.0] }, '{"predictions":[3.0,3.5,4.0]}'],
+      ['classify_x_to_y', ':classify', { examples: [{ x: 2.0 }] }, '{"results":[[["",3.0]]]}'],
+      ['regress_x_to_y', ':regress', { examples: [{ x: 2.0 }] }, '{"results":[3.0]}'],
+      ['regress_x_to_y2', ':regress', { examples: [{ x: 2.0 }] }, '{"results":[4.0]}'],
+      ['regress_x2_to_y3', ':predict', { instances: [[2.0], [4.0]] }, '{"predictions":[[4.0],[5.0]]}'],
+    ];
+    for (const [signature, verb, body, expected] of calls) {
+      expect(await ask('converted', verb, { signature_name: signature, ...body }), signature).toEqual({ status: 200, text: expected });
+    }
+    // The same metadata (every signature) as the SavedModel it came from.
+    const [a, b] = await Promise.all(['original', 'converted'].map(async (model) => JSON.parse((await ask(model, '/metadata', {})).text)));
+    expect({ ...b, model_spec: { ...b.model_spec, name: 'original' } }).toEqual(a);
+  });
+
+  it('converts TFLite, frozen graph, Keras HDF5 and Keras 3 models to folders that answer as the originals do on ONNX Runtime', async () => {
+    const lenet = fixture('frozen-graphdef', 'dl4j-lenet', 'lenet_frozen.pb');
+    const cases: { name: string; args: string[]; original: string; inputs: Record<string, HostTensor> }[] = [
+      {
+        name: 'tflite',
+        args: ['--input_format=tflite', fixture('tf-serving/saved_model_half_plus_two_tflite/00000123/model.tflite')],
+        original: fixture('tf-serving/saved_model_half_plus_two_tflite/00000123'),
+        inputs: { x: { dtype: 'DT_FLOAT', shape: [3, 1], values: Float32Array.from([2, 3, 4]) } },
+      },
+      {
+        name: 'lenet',
+        args: ['--input_format=tf_frozen_model', '--output_node_names=output', lenet],
+        original: lenet,
+        inputs: { input: { dtype: 'DT_FLOAT', shape: [1, 784], values: Float32Array.from((await digitImages())[0]) } },
+      },
+      {
+        name: 'cnn2d',
+        args: ['--input_format=keras', fixture('keras-h5/dl4j-tfkeras-cnn2d/cnn2d_64.h5')],
+        original: fixture('keras-h5/dl4j-tfkeras-cnn2d/cnn2d_64.h5'),
+        inputs: { input_65: { dtype: 'DT_FLOAT', shape: [1, 10, 10, 3], values: Float32Array.from({ length: 300 }, (_, i) => Math.sin(i)) } },
+      },
+    ];
+    for (const c of cases) {
+      const { dst } = await toOnnx(c.name, ...c.args);
+      const converted = await loadModel(dst);
+      expect(converted.format, c.name).toBe('onnx');
+      const originalArtifact = await readSource({ ...parseConvertFlags([...c.args, 'unused']), src: c.args.at(-1)! });
+      const original = await loadArtifact(originalArtifact, { engine: 'onnxruntime' });
+      expect(Object.keys(converted.signatures), c.name).toEqual(Object.keys(original.signatures));
+      const inputs = c.name === 'lenet' ? { [Object.keys(original.signatures.serving_default.inputs)[0]]: c.inputs.input } : c.inputs;
+      const [got, want] = await Promise.all([converted.run('serving_default', inputs), original.run('serving_default', inputs)]);
+      for (const alias of Object.keys(want)) expect(Array.from(got[alias].values as Float32Array), `${c.name} ${alias}`).toEqual(Array.from(want[alias].values as Float32Array));
+      converted.dispose();
+      original.dispose();
+    }
+    // Keras 3 .keras: converts to a folder with the original's signature.
+    const keras3 = fixture('tf-written/keras-mobilenetv2-a035/1/model.keras');
+    const { dst } = await toOnnx('keras3', '--input_format=keras_v3', keras3);
+    expect((await readdir(dst)).sort()).toEqual(['lambda-serving-onnx.json', 'serving_default.onnx']);
+    expect(Object.keys((await readModelSignatures(dst)).signatures)).toEqual(['serving_default']);
   });
 });

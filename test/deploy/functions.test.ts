@@ -39,6 +39,11 @@ describe('generated functions', () => {
     expect(fn).toMatchObject({ provisionedConcurrency: 2, memorySize: 3008 });
   });
 
+  it("sets the function's LAMBDA_SERVING_ENGINE from a model's engine (packaging stages for the same one)", () => {
+    expect(functionFor('demo', 'zip', { engine: 'tfjs' }).environment).toEqual({ LAMBDA_SERVING_ENGINE: 'tfjs' });
+    expect(functionFor('demo', 'zip', {}).environment).toBeUndefined();
+  });
+
   it('points image functions at the one image with a CMD per handler', () => {
     expect(image().mnist).toMatchObject({ image: { name: 'lambdaserving', command: ['handlers/mnist.handler'] } });
     expect(image().mnist.handler).toBeUndefined();

@@ -76,9 +76,9 @@ describe('loadModel: Keras models tfjs-layers cannot build', () => {
     expect((error as Error).message).toMatch(/keepdims=true, which TF\.js does not implement; nor as a TensorFlow graph: .*no mapping for Keras layer class Lambda \(layer lambda\)/);
   });
 
-  it('packaging converts them to a graph model the same way', async () => {
+  it('packaging converts them to a graph model the same way (for TF.js; auto stages them for ONNX Runtime)', async () => {
     const { dir: base } = await kerasFolder('staged');
-    await stageModel(base, path.join(dir, 'staged-out'));
+    await stageModel(base, path.join(dir, 'staged-out'), { engine: 'tfjs' });
     const modelJson = JSON.parse(await readFile(path.join(dir, 'staged-out', '1', 'model.json'), 'utf8')) as { format: string };
     expect(modelJson.format).toBe('graph-model');
   });

@@ -64,6 +64,27 @@ describe('detectModelFolder', () => {
   });
 });
 
+describe('detectModelFolder: ONNX', () => {
+  it('finds an ONNX folder by its manifest, whatever else it holds, and one bare .onnx', async () => {
+    const converted = await folder({ 'lambda-serving-onnx.json': '{}', 'serving_default.onnx': '', 'predict.onnx': '' });
+    expect(await detectModelFolder(converted)).toEqual({ kind: 'onnx', file: path.join(converted, 'lambda-serving-onnx.json') });
+    const bare = await folder({ 'model.onnx': '', 'README.md': '' });
+    expect(await detectModelFolder(bare)).toEqual({ kind: 'onnx', file: path.join(bare, 'model.onnx') });
+    // Another format beside a bare .onnx is that format (tf2onnx output next to its SavedModel).
+    const beside = await folder({ 'saved_model.pb': '', 'model.onnx': '' });
+    expect((await detectModelFolder(beside)).kind).toBe('saved_model');
+    const two = await folder({ 'a.onnx': '', 'b.onnx': '' });
+    await expect(detectModelFolder(two)).rejects.toThrow(/lambda-serving-onnx\.json or one \.onnx\) \(found a\.onnx, b\.onnx\)/);
+  });
+
+  it('tells an ONNX manifest and a .onnx file by name', async () => {
+    const dir = await folder({ 'lambda-serving-onnx.json': '{}', 'm.onnx': '', 'model.bin': '' });
+    expect(await detectModel(path.join(dir, 'lambda-serving-onnx.json'))).toEqual({ kind: 'onnx', file: path.join(dir, 'lambda-serving-onnx.json') });
+    expect(await detectModel(path.join(dir, 'm.onnx'))).toEqual({ kind: 'onnx', file: path.join(dir, 'm.onnx') });
+    expect(await detectModel(path.join(dir, 'model.bin'), 'onnx')).toEqual({ kind: 'onnx', file: path.join(dir, 'model.bin') });
+  });
+});
+
 describe('detectModel', () => {
   it('reads a folder as detectModelFolder does', async () => {
     const dir = await folder({ 'model.tflite': '' });

@@ -15,10 +15,13 @@ import { loadImportedGraph } from './load-graph.ts';
 import { loadKerasModel } from './load-keras.ts';
 import { loadTfjsModel } from './tfjs-model.ts';
 
+const ONNX_REFUSAL = 'TF.js does not run ONNX models (serve it with onnxruntime, or package the original model)';
+
 export const tfjsEngine: Engine = {
   name: 'tfjs',
-  cannotLoad: () => undefined,
+  cannotLoad: (artifact) => (artifact.kind === 'onnx' ? ONNX_REFUSAL : undefined),
   async load(artifact, options = {}) {
+    if (artifact.kind === 'onnx') throw new FailedPreconditionError(`${artifact.what}: ${ONNX_REFUSAL}`);
     await initBackend(); // once per process; a no-op after an explicit initBackend
     switch (artifact.kind) {
       case 'tfjs':

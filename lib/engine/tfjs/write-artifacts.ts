@@ -9,7 +9,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { io } from '@tensorflow/tfjs-core';
 import type { Graph } from '../../graph/graph.ts';
-import { DEFAULT_SIGNATURE, type SignatureMap, type TensorSpec } from '../../tensors/signature.ts';
+import { DEFAULT_SIGNATURE, type TensorSpec } from '../../tensors/signature.ts';
+import { signaturesToJson } from '../../tensors/signature-json.ts';
+
+export { signaturesToJson };
 
 /** tensorflowjs_converter's default shard size. */
 export const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
@@ -96,34 +99,6 @@ function tensorInfoJson(spec: TensorSpec) {
     dtype: spec.dtype,
     tensorShape: spec.shape === null ? { unknownRank: true } : { dim: spec.shape.map((size) => ({ size: String(size) })) },
   };
-}
-
-/**
- * Signatures as JSON: typed arrays (tf.Example feature defaults) become
- * `{ "@typedArray": <constructor name>, "base64": <little-endian bytes> }`; undefined fields drop.
- * `loadTfjsModel` reverses it.
- */
-export function signaturesToJson(signatures: SignatureMap): unknown {
-  return encodeJson(signatures);
-}
-
-function encodeJson(value: unknown): unknown {
-  if (ArrayBuffer.isView(value)) {
-    return {
-      '@typedArray': value.constructor.name,
-      base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
-    };
-  }
-  if (Array.isArray(value)) return value.map(encodeJson);
-  if (typeof value === 'bigint') return value.toString();
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, field]) => field !== undefined)
-        .map(([key, field]) => [key, encodeJson(field)]),
-    );
-  }
-  return value;
 }
 
 /** The artifacts' weights as one byte array (tfjs-core joins multi-buffer weight data). */
