@@ -177,7 +177,7 @@ export type WriteOptions = Pick<ConvertOptions, 'outputFormat' | 'dst' | 'weight
  * from a Keras model.
  */
 export async function convertArtifact(artifact: ModelArtifact, options: WriteOptions): Promise<Omit<ConvertResult, 'milliseconds'>> {
-  if (artifact.kind === 'tfjs') throw new FailedPreconditionError(`${artifact.path} is already a TF.js model`);
+  if (artifact.kind === 'tfjs' && options.outputFormat !== 'onnx') throw new FailedPreconditionError(`${artifact.path} is already a TF.js model`);
   if (artifact.kind === 'onnx') throw new FailedPreconditionError(`${artifact.path} is already an ONNX model`);
   if (options.outputFormat === 'onnx') return convertOnnx(artifact.kind === 'graph' ? artifact.graph : await artifact.toGraph(), artifact.what, options);
   if (options.outputFormat === 'tfjs_layers_model') {

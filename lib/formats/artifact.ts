@@ -37,6 +37,11 @@ export interface KerasArtifact extends ArtifactBase {
 export interface TfjsArtifact extends ArtifactBase {
   kind: 'tfjs';
   modelJson: string;
+  /**
+   * The same model as a TensorFlow graph, for engines other than TF.js: a graph model's GraphDef
+   * with its weights as Consts, a layers model through the Keras graph mapper. Read on first call.
+   */
+  toGraph(): Promise<Graph>;
 }
 
 /** One signature's ONNX model in an ONNX folder. */

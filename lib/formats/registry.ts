@@ -121,7 +121,9 @@ const FORMATS = {
     label: 'TF.js model',
     inputFormats: [] as const,
     async read(found) {
-      return { kind: 'tfjs', format: 'tfjs', modelJson: found.modelJson, what: `TF.js model ${found.modelJson}`, path: found.modelJson };
+      const what = `TF.js model ${found.modelJson}`;
+      const toGraph = async () => (await import('../importers/tfjs/index.ts')).tfjsToGraph(found.modelJson, what);
+      return { kind: 'tfjs', format: 'tfjs', modelJson: found.modelJson, toGraph, what, path: found.modelJson };
     },
   },
   onnx: {

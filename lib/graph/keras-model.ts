@@ -16,7 +16,9 @@ export type KerasFormat =
   /** Keras 2 `model.save_weights('w.h5')` paired with `model.to_json()`. */
   | 'keras_h5_weights'
   /** Keras 3 `model.save_weights('m.weights.h5')` paired with `model.to_json()`. */
-  | 'keras_v3_weights';
+  | 'keras_v3_weights'
+  /** A TF.js layers model folder: the Keras config in `model.json`, the weights in its shards. */
+  | 'tfjs_layers_model';
 
 /** A Keras serialized object in the Keras 2 form: `{ class_name, config }` (plus layer fields). */
 export interface KerasObject {

@@ -110,7 +110,8 @@ describe('npm run package', () => {
       );
       expect(invocation.result.statusCode).toBe(200);
       expect(invocation.result.body).toBe(await CASES[model].expected());
-      expect(invocation.log).toContain('TF.js backend "wasm"');
+      // auto serves the bundled TF.js folders on ONNX Runtime, so packaging staged them as ONNX folders.
+      expect(invocation.log).toMatch(new RegExp(`ONNX model .*models/${model}/\\d+: engine onnxruntime`));
       expectPowertoolsOutput(invocation.log, model);
       // Lambda's task root is read-only: nothing may be written beside the bundle.
       expect(await listFiles(dir)).toEqual(before);

@@ -42,6 +42,8 @@ export function runEndToEndCases(backend: 'cpu' | 'wasm'): void {
 
     beforeAll(async () => {
       process.env.LAMBDA_SERVING_BACKEND = backend;
+      // The subject is the TF.js backend: pin the engine (auto would serve these folders on ONNX Runtime).
+      process.env.LAMBDA_SERVING_ENGINE = 'tfjs';
       dir = await mkdtemp(path.join(os.tmpdir(), `e2e-${backend}-`));
       await writeLinearLayersModel(path.join(dir, 'linear', '1'), 0.5, 2);
       await writeLinearLayersModel(path.join(dir, 'linear', '2'), 2, 1);
@@ -60,6 +62,7 @@ export function runEndToEndCases(backend: 'cpu' | 'wasm'): void {
       );
       server = await startServe(['--rest_api_port=0', '--rest_api_host', '127.0.0.1', '--model_config_file', config], {
         LAMBDA_SERVING_BACKEND: backend,
+        LAMBDA_SERVING_ENGINE: 'tfjs',
       });
       ({ handler } = (await import('../../handlers/mnist.ts')) as unknown as { handler: Handler });
     });
@@ -170,7 +173,7 @@ export function runEndToEndCases(backend: 'cpu' | 'wasm'): void {
     it('takes the hyphen spelling of the flags and stops cleanly on SIGTERM', async () => {
       const other = await startServe(
         ['--rest-api-port', '0', '--rest-api-host=127.0.0.1', '--model-name', 'digits', '--model-base-path', 'models/mnist'],
-        { LAMBDA_SERVING_BACKEND: backend },
+        { LAMBDA_SERVING_BACKEND: backend, LAMBDA_SERVING_ENGINE: 'tfjs' },
       );
       await waitAvailable(other.url, 'digits');
       const code = await other.stop('SIGTERM');

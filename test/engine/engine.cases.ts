@@ -28,7 +28,7 @@ export function runEngineCases(backend: BackendName): void {
     });
 
     it('loads a LayersModel with a serving_default signature named after its layers', async () => {
-      const model = await loadModel(path.join(dir, 'layers'));
+      const model = await loadModel(path.join(dir, 'layers'), { engine: 'tfjs' });
       expect(model.format).toBe('tfjs-layers-model');
       expect(model.signatures.serving_default.inputs.x).toMatchObject({ dtype: 'DT_FLOAT', shape: [-1, 1] });
       expect(model.signatures.serving_default.outputs.y).toMatchObject({ dtype: 'DT_FLOAT', shape: [-1, 1] });
@@ -41,7 +41,7 @@ export function runEngineCases(backend: BackendName): void {
     });
 
     it('loads a GraphModel and uses the SignatureDef stored in model.json', async () => {
-      const model = await loadModel(path.join(dir, 'graph'));
+      const model = await loadModel(path.join(dir, 'graph'), { engine: 'tfjs' });
       expect(model.format).toBe('tfjs-graph-model');
       expect(model.signatures.serving_default.inputs.x).toEqual({ tensorName: 'x:0', dtype: 'DT_FLOAT', shape: [-1] });
       const out = await model.run('serving_default', {
@@ -52,7 +52,7 @@ export function runEngineCases(backend: BackendName): void {
     });
 
     it('releases every tensor a run creates', async () => {
-      const model = await loadModel(path.join(dir, 'layers'));
+      const model = await loadModel(path.join(dir, 'layers'), { engine: 'tfjs' });
       const input = { x: { dtype: 'DT_FLOAT' as const, shape: [1, 1], values: new Float32Array([1]) } };
       await model.run('serving_default', input);
       const before = tf.memory().numTensors;
@@ -62,7 +62,7 @@ export function runEngineCases(backend: BackendName): void {
     });
 
     it('refuses int64 values that TF.js would wrap to 32 bits', async () => {
-      const model = await loadModel(path.join(dir, 'layers'));
+      const model = await loadModel(path.join(dir, 'layers'), { engine: 'tfjs' });
       model.signatures.serving_default.inputs.x.dtype = 'DT_INT64';
       await expect(
         model.run('serving_default', {

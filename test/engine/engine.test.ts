@@ -44,11 +44,12 @@ async function keepdimsFolder(): Promise<string> {
 }
 
 describe('engineFor', () => {
-  it('prefers ONNX Runtime, which reads graphs and Keras models; TF.js folders go to TF.js', () => {
+  it('prefers ONNX Runtime, which reads graphs, Keras models and TF.js folders (through their graphs); TF.js reads them too', () => {
     expect(ENGINES.map((engine) => engine.name)).toEqual(['onnxruntime', 'tfjs']);
-    const tfjsFolder = { kind: 'tfjs', format: 'tfjs', what: 'TF.js model m.json', path: 'm.json', modelJson: 'm.json' } as const;
+    const toGraph = () => Promise.reject(new Error('unused'));
+    const tfjsFolder: ModelArtifact = { kind: 'tfjs', format: 'tfjs', what: 'TF.js model m.json', path: 'm.json', modelJson: 'm.json', toGraph };
     expect(ENGINES[0].cannotLoad(graphArtifact)).toBeUndefined();
-    expect(ENGINES[0].cannotLoad(tfjsFolder)).toBe('TF.js model folders are not lowered to ONNX yet');
+    expect(ENGINES[0].cannotLoad(tfjsFolder)).toBeUndefined();
     expect(ENGINES[1].cannotLoad(tfjsFolder)).toBeUndefined();
   });
 

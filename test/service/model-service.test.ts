@@ -124,7 +124,8 @@ describe('ModelService', () => {
   });
 
   it('keeps tf.memory() flat across 1,000 requests through the app', async () => {
-    const app = createApp([new ModelService({ name: 'mnist', basePath })]);
+    // TF.js's tensor accounting is the subject: the engine is pinned (auto serves mnist on ONNX Runtime).
+    const app = createApp([new ModelService({ name: 'mnist', basePath, engine: 'tfjs' })]);
     const digit = heldOutDigits()[0];
     const body = JSON.stringify({ instances: [Array.from({ length: 28 }, (_, r) => Array.from(digit.pixels.subarray(r * 28, r * 28 + 28)))] });
     const send = async () => {

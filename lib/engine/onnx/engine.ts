@@ -3,12 +3,13 @@
  * through its TensorFlow-graph mapping — is lowered to one ONNX model per signature
  * (lower/lower-graph.ts) and run by onnxruntime-node; an ONNX folder (what `convert
  * --output_format onnx` and packaging write) or a bare `.onnx` is loaded as it is, nothing lowered.
- * TF.js folders are not lowered yet.
+ * A TF.js folder is lowered from the graph its artifact reads (a layers model through the Keras
+ * graph mapping).
  * @module engine/onnx/engine
  */
 import { readFile } from 'node:fs/promises';
 import { FailedPreconditionError } from '../../errors.ts';
-import type { ModelArtifact, OnnxArtifact } from '../../formats/artifact.ts';
+import type { OnnxArtifact } from '../../formats/artifact.ts';
 import type { Engine } from '../engine.ts';
 import { lowerGraph, type LoweredSignature } from './lower/lower-graph.ts';
 import { createOnnxModel, type OnnxModel } from './session.ts';
@@ -19,12 +20,8 @@ export { writeOnnxFolder } from './write-folder.ts';
 
 export const onnxEngine: Engine = {
   name: 'onnxruntime',
-  cannotLoad(artifact: ModelArtifact) {
-    if (artifact.kind === 'tfjs') return 'TF.js model folders are not lowered to ONNX yet';
-    return undefined;
-  },
+  cannotLoad: () => undefined,
   async load(artifact) {
-    if (artifact.kind === 'tfjs') throw new FailedPreconditionError(`${artifact.what}: TF.js model folders are not lowered to ONNX yet`);
     if (artifact.kind === 'onnx') return loadOnnxArtifact(artifact);
     const graph = artifact.kind === 'graph' ? artifact.graph : await artifact.toGraph();
     const lowered = lowerGraph(graph, { what: artifact.what });

@@ -8,7 +8,8 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayersModel, Sequential, type LayersModel } from '@tensorflow/tfjs-layers';
 import { FailedPreconditionError, InvalidArgumentError, UnimplementedError } from '../../errors.ts';
 import { DEFAULT_SIGNATURE, PREDICT_METHOD, type Signature, type SignatureMap, type TensorSpec } from '../../tensors/signature.ts';
-import { DTYPES, type DType, type TensorMap } from '../../tensors/host-tensor.ts';
+import type { TensorMap } from '../../tensors/host-tensor.ts';
+import { tfjsGraphSignatures, type GraphEndpoint } from '../../tensors/tfjs-signatures.ts';
 import type { LoadedModel } from '../model.ts';
 import { readArtifacts } from './file-io.ts';
 import { tensorflowDType, toHostTensor, toTfTensor } from './tensors.ts';
@@ -188,117 +189,16 @@ export function layersSignatures(model: LayersModel): SignatureMap {
   };
 }
 
-/** The SignatureDef JSON the converter stores in `model.json`, when present. */
-interface SignatureDefJson {
-  methodName?: string;
-  inputs?: Record<string, TensorInfoJson>;
-  outputs?: Record<string, TensorInfoJson>;
-}
-
-interface TensorInfoJson {
-  name: string;
-  dtype?: string;
-  tensorShape?: { dim?: { size?: string | number }[]; unknownRank?: boolean };
-}
-
 /**
- * A GraphModel's signatures: all of them as `lambda-serving convert` stored them, else the
- * converter's SignatureDef if stored, else its graph inputs/outputs.
+ * A GraphModel's signatures (tfjs-signatures.ts decides, as for the same folder on any engine):
+ * as `lambda-serving convert` stored them, else the converter's SignatureDef, else the graph's
+ * inputs and outputs as the loaded GraphModel lists them.
  */
 function graphSignatures(model: GraphModel, artifacts: tf.io.ModelArtifacts): SignatureMap {
-  const ours = lambdaServingSignatures(artifacts);
-  if (ours) return ours;
-  const stored = artifacts.signature as SignatureDefJson | undefined;
-  if (stored?.inputs && stored.outputs) {
-    return {
-      [DEFAULT_SIGNATURE]: {
-        methodName: stored.methodName || PREDICT_METHOD,
-        inputs: mapValues(stored.inputs, fromTensorInfo),
-        outputs: mapValues(stored.outputs, fromTensorInfo),
-      },
-    };
-  }
-  const specs = (infos: { name: string; shape?: number[]; dtype: string }[]) =>
-    Object.fromEntries(
-      infos.map((info): [string, TensorSpec] => [
-        info.name,
-        { tensorName: info.name, dtype: tensorflowDType(info.dtype), shape: info.shape ?? null },
-      ]),
-    );
-  return {
-    [DEFAULT_SIGNATURE]: { methodName: PREDICT_METHOD, inputs: specs(model.inputs), outputs: specs(model.outputs) },
-  };
-}
-
-/**
- * `userDefinedMetadata.lambdaServing.signatures`: the SignatureMap as imported, written by
- * `lambda-serving convert` (write-artifacts.ts), typed arrays as `{ "@typedArray", "base64" }`.
- */
-function lambdaServingSignatures(artifacts: tf.io.ModelArtifacts): SignatureMap | undefined {
-  const metadata = artifacts.userDefinedMetadata as { lambdaServing?: { signatures?: unknown } } | undefined;
-  const stored = metadata?.lambdaServing?.signatures;
-  if (stored === undefined) return undefined;
-  const problem = signatureMapProblem(stored);
-  if (problem) throw new Error(`model.json: userDefinedMetadata.lambdaServing.signatures ${problem}`);
-  return reviveTypedArrays(stored) as SignatureMap;
-}
-
-function signatureMapProblem(value: unknown): string | undefined {
-  if (!isRecord(value)) return 'is not an object';
-  for (const [key, signature] of Object.entries(value)) {
-    if (!isRecord(signature) || typeof signature.methodName !== 'string') return `['${key}'] has no methodName`;
-    for (const side of ['inputs', 'outputs'] as const) {
-      const specs = signature[side];
-      if (!isRecord(specs)) return `['${key}'] has no ${side}`;
-      for (const [alias, spec] of Object.entries(specs)) {
-        if (!isRecord(spec) || typeof spec.tensorName !== 'string' || !DTYPES.includes(spec.dtype as DType)) {
-          return `['${key}'].${side}['${alias}'] needs a tensorName and a dtype`;
-        }
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Every host tensor storage (see DTypeStorage), by constructor name as write-artifacts stores it. */
-const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
-  Float32Array,
-  Float64Array,
-  Int8Array,
-  Int16Array,
-  Int32Array,
-  BigInt64Array,
-  Uint8Array,
-  Uint16Array,
-  Uint32Array,
-  BigUint64Array,
-};
-
-function reviveTypedArrays(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reviveTypedArrays);
-  if (!isRecord(value)) return value;
-  const name = value['@typedArray'];
-  if (typeof name === 'string' && typeof value.base64 === 'string') {
-    const Constructor = Object.hasOwn(TYPED_ARRAYS, name) ? TYPED_ARRAYS[name] : undefined;
-    if (!Constructor) throw new Error(`model.json: unknown typed array ${name} in lambdaServing signatures`);
-    // Copied into a fresh buffer: aligned for the element size.
-    return new Constructor(Uint8Array.from(Buffer.from(value.base64, 'base64')).buffer);
-  }
-  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, reviveTypedArrays(field)]));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function fromTensorInfo(info: TensorInfoJson): TensorSpec {
-  const dtype = DTYPES.includes(info.dtype as DType) ? (info.dtype as DType) : 'DT_FLOAT';
-  const shape = !info.tensorShape || info.tensorShape.unknownRank
-    ? null
-    : (info.tensorShape.dim ?? []).map((dim) => Number(dim.size ?? -1));
-  return { tensorName: info.name, dtype, shape };
-}
-
-function mapValues<A, B>(record: Record<string, A>, fn: (value: A) => B): Record<string, B> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, fn(value)]));
+  const endpoint = (info: { name: string; shape?: number[]; dtype: string }): GraphEndpoint => ({
+    name: info.name,
+    ...(info.shape ? { shape: info.shape } : {}),
+    dtype: tensorflowDType(info.dtype),
+  });
+  return tfjsGraphSignatures(artifacts, () => ({ inputs: model.inputs.map(endpoint), outputs: model.outputs.map(endpoint) }));
 }

@@ -82,12 +82,58 @@ describe('refusals at load time', () => {
     expect(() => lowerGraph(graph)).toThrow(/input 'x' is DT_STRING/);
   });
 
-  it('TF.js folders: cannotLoad says why', () => {
-    expect(onnxEngine.cannotLoad({ kind: 'tfjs', format: 'tfjs', what: 'm', path: 'm/model.json', modelJson: 'm/model.json' } as never)).toMatch(/not lowered to ONNX yet/);
+  it('TF.js folders: cannotLoad lets them through (they lower through their graphs)', () => {
+    expect(onnxEngine.cannotLoad({ kind: 'tfjs', format: 'tfjs', what: 'm', path: 'm/model.json', modelJson: 'm/model.json' } as never)).toBeUndefined();
   });
 });
 
 describe('op semantics (values derived by hand from TensorFlow\'s definitions)', () => {
+  const fused = (...ops: string[]): AttrValue => ({ kind: 'list', strings: ops.map((op) => new TextEncoder().encode(op)) });
+  const conv = (op: string, inputs: string[], fusedOps: AttrValue, extra: Record<string, AttrValue> = {}): GraphNode => ({
+    name: 'y',
+    op,
+    inputs,
+    attrs: { T: type('DT_FLOAT'), strides: ints([1, 1, 1, 1]), dilations: ints([1, 1, 1, 1]), padding: text('VALID'), data_format: text('NHWC'), fused_ops: fusedOps, ...extra },
+  });
+
+  it("TF.js's FusedDepthwiseConv2dNative (BiasAdd, Relu): a 1×1 depthwise filter [2, 3] and bias [1, −20] on x[…, 0] = 1..4, x[…, 1] = 1..4 → [3, 0, 5, 0, 7, 0, 9, 0] (channel 1: 3·x − 20 < 0)", async () => {
+    const graph = graphOf(
+      [constant('w', f32([2, 3], [1, 1, 2, 1])), constant('b', f32([1, -20])), conv('FusedDepthwiseConv2dNative', ['x', 'w', 'b'], fused('BiasAdd', 'Relu'))],
+      { y: ['y:0', 'DT_FLOAT'] },
+    );
+    const { y } = await run(graph, { x: f32([1, 1, 2, 2, 3, 3, 4, 4], [1, 2, 2, 2]) });
+    expect(y.shape).toEqual([1, 2, 2, 2]);
+    expect(values(y)).toEqual([3, 0, 5, 0, 7, 0, 9, 0]);
+  });
+
+  it('_FusedConv2D (BiasAdd, Prelu): identity 1×1 filter, bias [−3, 1], α [0.5, 0.25] on [1, −2] → [−2, −1] → [−1, −0.25]', async () => {
+    const graph = graphOf(
+      [constant('w', f32([1, 0, 0, 1], [1, 1, 2, 2])), constant('b', f32([-3, 1])), constant('alpha', f32([0.5, 0.25])), conv('_FusedConv2D', ['x', 'w', 'b', 'alpha'], fused('BiasAdd', 'Prelu'), { num_args: int(2) })],
+      { y: ['y:0', 'DT_FLOAT'] },
+    );
+    const { y } = await run(graph, { x: f32([1, -2], [1, 1, 1, 2]) });
+    expect(values(y)).toEqual([-1, -0.25]);
+  });
+
+  it('_FusedConv2D (FusedBatchNorm, Relu): (x − mean)·scale/√(var + ε) + offset with scale [2, 1], offset [1, 0], mean [0, 1], var [3, 0], ε 1 on [1, −2] → [2, −3] → [2, 0]', async () => {
+    const graph = graphOf(
+      [
+        constant('w', f32([1, 0, 0, 1], [1, 1, 2, 2])),
+        ...(['scale', 'offset', 'mean', 'variance'] as const).map((name, i) => constant(name, f32([[2, 1], [1, 0], [0, 1], [3, 0]][i]))),
+        conv('_FusedConv2D', ['x', 'w', 'scale', 'offset', 'mean', 'variance'], fused('FusedBatchNorm', 'Relu'), { num_args: int(4), epsilon: { kind: 'float', value: 1 } }),
+      ],
+      { y: ['y:0', 'DT_FLOAT'] },
+    );
+    const { y } = await run(graph, { x: f32([1, -2], [1, 1, 1, 2]) });
+    expect(values(y)).toEqual([2, 0]);
+  });
+
+  it("TF.js's Prelu: x < 0 ? α·x : x, α broadcast over the last axis: [−2, 3, −4, 5] with α [0.5, 0.25] → [−1, 3, −2, 5]", async () => {
+    const graph = graphOf([constant('alpha', f32([0.5, 0.25])), { name: 'y', op: 'Prelu', inputs: ['x', 'alpha'], attrs: { T: type('DT_FLOAT') } }], { y: ['y:0', 'DT_FLOAT'] });
+    const { y } = await run(graph, { x: f32([-2, 3, -4, 5], [2, 2]) });
+    expect(values(y)).toEqual([-1, 3, -2, 5]);
+  });
+
   it('FloorDiv and FloorMod round toward −∞ on negative int32 and int64 (−7 // 2 = −4, −7 % 2 = 1, 7 // −2 = −4, 7 % −2 = −1)', async () => {
     for (const dtype of ['DT_INT32', 'DT_INT64'] as const) {
       const graph = graphOf(

@@ -35,14 +35,34 @@ export function lowerMatMul(ctx: LowerContext, node: GraphNode): Value[] {
   return [result];
 }
 
-/** TF's `fused_ops` after a MatMul or Conv2D: BiasAdd, then at most one activation. */
+/**
+ * The `fused_ops` of TF's `_FusedMatMul`/`_FusedConv2D` and TF.js's `FusedDepthwiseConv2dNative`,
+ * applied in order to `x`; their extra arguments follow the operands from input `firstArg` on:
+ * BiasAdd (bias) or FusedBatchNorm (scale, offset, mean, variance; inference form with
+ * `epsilon`), then at most one activation — Prelu's α is the argument after the bias.
+ */
 function fusedOps(ctx: LowerContext, node: GraphNode, x: Value, firstArg: number): Value {
   const attr = node.attrs.fused_ops;
   const ops = attr?.kind === 'list' ? (attr.strings ?? []).map((s) => new TextDecoder().decode(s)) : [];
   let result = x;
+  let arg = firstArg;
   for (const op of ops) {
-    if (op === 'BiasAdd') result = elementwise(ctx, 'Add', [result, ctx.input(node, firstArg)], result.dtype, {}, `${node.name}/bias`);
-    else result = activation(ctx, node, op, result);
+    if (op === 'BiasAdd') {
+      result = elementwise(ctx, 'Add', [result, ctx.input(node, arg++)], result.dtype, {}, `${node.name}/bias`);
+    } else if (op === 'FusedBatchNorm') {
+      // x·s + t with s = scale / √(variance + ε), t = offset − mean·s, computed on the host.
+      const [scale, offset, mean, variance] = [0, 1, 2, 3].map((i) => numbersOf(ctx.constantInput(node, arg + i, ['scale', 'offset', 'mean', 'variance'][i])));
+      arg += 4;
+      const epsilon = floatAttr(node, 'epsilon', 0.0001);
+      const s = Float32Array.from(scale, (g, c) => g / Math.sqrt(variance[c] + epsilon));
+      const t = Float32Array.from(offset, (b, c) => b - mean[c] * s[c]);
+      const channel = (values: Float32Array) => ctx.constantValue({ dtype: 'DT_FLOAT', shape: [values.length], values });
+      result = elementwise(ctx, 'Add', [elementwise(ctx, 'Mul', [result, channel(s)], result.dtype), channel(t)], result.dtype, {}, `${node.name}/batch_norm`);
+    } else if (op === 'Prelu') {
+      result = elementwise(ctx, 'PRelu', [result, ctx.input(node, arg++)], result.dtype, {}, `${node.name}/prelu`);
+    } else {
+      result = activation(ctx, node, op, result);
+    }
   }
   return result;
 }
@@ -107,7 +127,7 @@ export function lowerConv(ctx: LowerContext, node: GraphNode): Value[] {
   const filter = ctx.constantInput(node, 1, 'filter');
   if (filter.shape.length !== 4) ctx.refuse(node, 'a filter that is not 4-D');
   const [kh, kw, inChannels, out] = filter.shape;
-  const depthwise = node.op === 'DepthwiseConv2dNative';
+  const depthwise = node.op === 'DepthwiseConv2dNative' || node.op === 'FusedDepthwiseConv2dNative';
   const window: Window = { kernel: [kh, kw], strides: nhwcPair(ctx, node, 'strides'), dilations: nhwcPair(ctx, node, 'dilations') };
   let weights: HostTensor;
   let group = 1;
@@ -125,7 +145,7 @@ export function lowerConv(ctx: LowerContext, node: GraphNode): Value[] {
     channels = out;
   }
   const inputs = [ctx.inLayout(x, NCHW), ctx.initializer(weights, `${node.name}/weights`)];
-  const fusedBias = node.op === '_FusedConv2D';
+  const fusedBias = node.op === '_FusedConv2D' || node.op === 'FusedDepthwiseConv2dNative';
   const attrs: Record<string, Attr> = { kernel_shape: [kh, kw], strides: window.strides, dilations: window.dilations, group, ...padding(ctx, node, window) };
   const [y] = ctx.emit('Conv', inputs, attrs, { hint: node.name });
   const result = ctx.value(y, x.dtype, outputShape(node, x, window, channels), NCHW);

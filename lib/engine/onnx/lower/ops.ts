@@ -93,6 +93,8 @@ export const OPS = [
   { tf: 'Tanh', family: 'activation', onnx: 'Tanh' },
   { tf: 'Softplus', family: 'activation', onnx: 'Softplus' },
   { tf: 'Softsign', family: 'activation', onnx: 'Softsign' },
+  // TF.js's own op (tensorflowjs_converter rewrites Keras PReLU's Relu(x) − α·Relu(−x) into it).
+  { tf: 'Prelu', family: 'binary', onnx: 'PRelu' },
 
   { tf: 'Add', family: 'binary', onnx: 'Add' },
   { tf: 'AddV2', family: 'binary', onnx: 'Add' },
@@ -129,6 +131,8 @@ export const OPS = [
   { tf: 'Conv2D', family: 'conv', onnx: 'Conv' },
   { tf: 'DepthwiseConv2dNative', family: 'conv', onnx: 'Conv' },
   { tf: '_FusedConv2D', family: 'conv', onnx: 'Conv' },
+  // TF.js's own op (tensorflowjs_converter fuses DepthwiseConv2dNative + BiasAdd + activation).
+  { tf: 'FusedDepthwiseConv2dNative', family: 'conv', onnx: 'Conv' },
   { tf: 'MaxPool', family: 'pool', onnx: 'MaxPool' },
   { tf: 'AvgPool', family: 'pool', onnx: 'AveragePool' },
   { tf: 'FusedBatchNorm', family: 'batch-norm' },
