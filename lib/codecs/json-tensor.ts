@@ -25,8 +25,12 @@ export function stackedJsonTensor(name: string, dtype: DType, instances: JsonVal
     }
   }
   const values = allocateValues(dtype, instances.length * sizeOf(instanceShape));
-  const filler = new Filler(name, dtype, values, instanceShape);
-  for (let i = 0; i < instances.length; i++) filler.fill(instances[i], where(i));
+  FILLER.begin(name, dtype, values, instanceShape);
+  try {
+    for (let i = 0; i < instances.length; i++) FILLER.fill(instances[i], where(i));
+  } finally {
+    FILLER.end();
+  }
   return { dtype, shape: [instances.length, ...instanceShape], values };
 }
 
@@ -34,8 +38,60 @@ export function stackedJsonTensor(name: string, dtype: DType, instances: JsonVal
 export function jsonTensor(name: string, dtype: DType, value: JsonValue, where: string): HostTensor {
   const shape = nestingShape(value);
   const values = allocateValues(dtype, sizeOf(shape));
-  new Filler(name, dtype, values, shape).fill(value, where);
+  FILLER.begin(name, dtype, values, shape);
+  try {
+    FILLER.fill(value, where);
+  } finally {
+    FILLER.end();
+  }
   return { dtype, shape, values };
+}
+
+/**
+ * Numbers read straight from JSON text (a NumberBlock's, row-major) stored as `dtype`: the values
+ * jsonTensor gives for the same lists, or undefined when one does not fit the dtype or the dtype
+ * takes no numbers this way (jsonTensor then says what is wrong).
+ */
+export function blockValues(dtype: DType, numbers: Float64Array): TensorValues | undefined {
+  const size = numbers.length;
+  switch (dtype) {
+    case 'DT_FLOAT':
+    case 'DT_DOUBLE': {
+      const values = allocateValues(dtype, size);
+      values.set(numbers); // rounds to float32 as storing each number does
+      return values;
+    }
+    case 'DT_HALF': {
+      const values = allocateValues(dtype, size);
+      for (let i = 0; i < size; i++) values[i] = floatToHalf(numbers[i]);
+      return values;
+    }
+    case 'DT_INT64':
+    case 'DT_UINT64': {
+      const [min, max] = dtype === 'DT_INT64' ? [INT64_MIN, INT64_MAX] : [0n, UINT64_MAX];
+      const values = allocateValues(dtype, size);
+      for (let i = 0; i < size; i++) {
+        const v = numbers[i];
+        if (!Number.isInteger(v)) return undefined;
+        const n = BigInt(v);
+        if (n < min || n > max) return undefined;
+        values[i] = n;
+      }
+      return values;
+    }
+  }
+  const range = INTEGER_RANGE[dtype];
+  if (range) {
+    const [min, max] = range;
+    const values = allocateValues(dtype, size) as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+    for (let i = 0; i < size; i++) {
+      const v = numbers[i];
+      if (!(v >= min && v <= max) || Math.floor(v) !== v) return undefined;
+      values[i] = v;
+    }
+    return values;
+  }
+  return undefined;
 }
 
 /** The shape a nested list claims, read along its first elements: a scalar is [], `[[1, 2]]` is [1, 2]. */
@@ -54,23 +110,53 @@ function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((dim, i) => dim === b[i]);
 }
 
+const NO_VALUES = new Float32Array(0);
+const NO_WRITER: ElementWriter = () => undefined;
+
+// Which innermost lists Filler.writeList stores in one loop: numbers into float or small-integer storage.
+const NO_LISTS = 0;
+const FLOAT_LISTS = 1;
+const INTEGER_LISTS = 2;
+
 /**
  * Writes nested-list values into flat row-major storage, checking that every list at a depth has
  * the expected length (no ragged lists) and that every element fits the dtype.
+ *
+ * One Filler serves every tensor (filling is synchronous), between begin() and end(): optimized
+ * code for a Filler made per tensor is dropped by a garbage collection along with it.
  */
 class Filler {
+  private name = '';
+  private dtype: DType = 'DT_FLOAT';
+  private values: TensorValues = NO_VALUES;
+  private shape: number[] = [];
   private cursor = 0;
   private readonly indices: number[] = [];
   private where = '';
-  private readonly write: ElementWriter;
+  private write: ElementWriter = NO_WRITER;
+  private listKind = NO_LISTS;
+  private min = 0;
+  private max = 0;
 
-  constructor(
-    private readonly name: string,
-    private readonly dtype: DType,
-    values: TensorValues,
-    private readonly shape: number[],
-  ) {
+  /** Starts filling `values`, a tensor of `shape` (or one instance's shape per fill()). */
+  begin(name: string, dtype: DType, values: TensorValues, shape: number[]): void {
+    this.name = name;
+    this.dtype = dtype;
+    this.values = values;
+    this.shape = shape;
+    this.cursor = 0;
     this.write = elementWriter(dtype, values);
+    const range = INTEGER_RANGE[dtype];
+    this.listKind = dtype === 'DT_FLOAT' || dtype === 'DT_DOUBLE' ? FLOAT_LISTS : range ? INTEGER_LISTS : NO_LISTS;
+    this.min = range ? range[0] : 0;
+    this.max = range ? range[1] : 0;
+  }
+
+  /** Lets go of the tensor. */
+  end(): void {
+    this.values = NO_VALUES;
+    this.shape = [];
+    this.write = NO_WRITER;
   }
 
   /** Fills the next `sizeOf(shape)` elements from `value`, found at JSON path `where`. */
@@ -101,11 +187,41 @@ class Filler {
     if (value.length !== length) {
       this.ragged(depth, `expected a list of length ${length} like its siblings, got length ${value.length}`);
     }
+    // An innermost list of plain elements in one tight loop; any other goes element by element.
+    if (depth === shape.length - 1 && this.listKind !== NO_LISTS && this.writeList(value)) {
+      this.cursor += length;
+      return;
+    }
     const indices = this.indices;
     for (let k = 0; k < length; k++) {
       indices[depth] = k;
       this.walk(value[k], depth + 1);
     }
+  }
+
+  /**
+   * Stores a list of plain numbers at the cursor in one tight loop, or returns false at the first
+   * element it does not take as is (the caller then goes element by element, for the error).
+   */
+  private writeList(list: JsonValue[]): boolean {
+    const start = this.cursor;
+    if (this.listKind === FLOAT_LISTS) {
+      const out = this.values as Float32Array | Float64Array;
+      for (let k = 0; k < list.length; k++) {
+        const v = list[k];
+        if (typeof v !== 'number') return false;
+        out[start + k] = v;
+      }
+      return true;
+    }
+    const out = this.values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+    const { min, max } = this;
+    for (let k = 0; k < list.length; k++) {
+      const v = list[k];
+      if (typeof v !== 'number' || !(v >= min && v <= max) || Math.floor(v) !== v) return false;
+      out[start + k] = v;
+    }
+    return true;
   }
 
   private ragged(depth: number, problem: string): never {
@@ -236,3 +352,5 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
 function quote(name: string): string {
   return `'${name}'`;
 }
+
+const FILLER = new Filler();

@@ -1,10 +1,14 @@
 /**
  * JSON as TF Serving speaks it: the literals `NaN`, `Infinity` and `-Infinity` are numbers, and
  * integers beyond 2^53 stay exact (as bigints) so DT_INT64/DT_UINT64 values survive a round trip.
- * `JSON.parse` can do neither, hence a small parser of our own.
+ * `JSON.parse` can do neither, hence a parser of our own — as fast as JSON.parse on tensors:
+ * numbers are read without substrings (json-number.ts), lists of numbers copied out of one
+ * scratch list.
  * @module codecs/tensor-json
  */
 import { InvalidArgumentError } from '../errors.ts';
+import { decimalToDouble } from './decimal-double.ts';
+import { plainNumber, readPlainNumber } from './json-number.ts';
 
 /** A parsed JSON value; integers outside the safe range arrive as `bigint`. */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
@@ -33,6 +37,10 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
+const TWO_TO_53 = 2 ** 53;
+/** 10^0 … 10^22: the powers of ten a double holds exactly. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
 const SIMPLE_ESCAPES: Record<number, string> = {
   [QUOTE]: '"',
   [BACKSLASH]: '\\',
@@ -51,22 +59,57 @@ const SIMPLE_ESCAPES: Record<number, string> = {
  * @throws InvalidArgumentError naming the line, column and offset of the first problem.
  */
 export function parseJson(text: string): JsonValue {
-  return new Parser(text).parseDocument();
+  return PARSER.parse(text);
 }
 
+/**
+ * Parses the one JSON value that starts at `start` (after any whitespace) in `text`, as parseJson
+ * would if it sat `depth` lists and objects deep; returns it and the offset just after it.
+ * @throws InvalidArgumentError like parseJson (positions are offsets in the whole text).
+ */
+export function parseJsonValue(text: string, start: number, depth: number): { value: JsonValue; end: number } {
+  return PARSER.parseAt(text, start, depth);
+}
+
+/**
+ * One parser for every call (parsing is synchronous): optimized code depends on its object
+ * shape, which a garbage collection may drop with the last parser — and the code with it — when
+ * each call makes its own.
+ */
 class Parser {
+  private text = '';
   private pos = 0;
   private depth = 0;
+  /** Scratch for parseNumbers: a list of doubles (it only ever holds numbers, so it stays unboxed). */
+  private readonly numbers: number[] = [0.5];
 
-  constructor(private readonly text: string) {}
-
-  parseDocument(): JsonValue {
-    const value = this.parseValue();
-    this.skipWhitespace();
-    if (this.pos < this.text.length) {
-      this.fail(`unexpected ${this.describeChar(this.pos)} after the JSON value`);
+  parseAt(text: string, start: number, depth: number): { value: JsonValue; end: number } {
+    this.text = text;
+    this.pos = start;
+    this.depth = depth;
+    try {
+      const value = this.parseValue();
+      return { value, end: this.pos };
+    } finally {
+      this.text = '';
     }
-    return value;
+  }
+
+  parse(text: string): JsonValue {
+    this.text = text;
+    this.pos = 0;
+    this.depth = 0;
+    try {
+      const value = this.parseValue();
+      this.skipWhitespace();
+      if (this.pos < text.length) {
+        this.fail(`unexpected ${this.describeChar(this.pos)} after the JSON value`);
+      }
+      return value;
+    } finally {
+      this.text = '';
+      if (this.numbers.length > 65536) this.numbers.length = 1;
+    }
   }
 
   private parseValue(): JsonValue {
@@ -105,42 +148,94 @@ class Parser {
   private parseNumber(): number | bigint {
     const text = this.text;
     const start = this.pos;
+    const plainEnd = readPlainNumber(text, start);
+    if (plainEnd >= 0) {
+      this.pos = plainEnd;
+      return plainNumber[0];
+    }
+    // Exponents, long digits, integers from 2^53 on, -Infinity, and the errors.
     let pos = start;
-    if (text.charCodeAt(pos) === MINUS) {
+    let c = text.charCodeAt(pos);
+    let negative = false;
+    if (c === MINUS) {
       pos++;
       if (text.startsWith('Infinity', pos)) {
         this.pos = pos + 8;
         return -Infinity;
       }
-    }
-    let c = text.charCodeAt(pos);
-    if (c === ZERO) {
-      pos++;
+      negative = true;
       c = text.charCodeAt(pos);
+    }
+    // Significant digits are gathered as they are checked, in two int32s: the first nine in
+    // `high`, the next nine in `low`; more than 18 leave the number to Number()/BigInt().
+    let high = 0;
+    let low = 0;
+    let lowDigits = 0;
+    let digits = 0;
+    let exponent = 0;
+    let integral = true;
+    if (c === ZERO) {
+      c = text.charCodeAt(++pos);
       if (c >= ZERO && c <= NINE) this.failAt(start, 'leading zeros are not allowed in numbers');
     } else if (c > ZERO && c <= NINE) {
-      do c = text.charCodeAt(++pos);
-      while (c >= ZERO && c <= NINE);
+      do {
+        if (digits < 9) high = high * 10 + (c - ZERO);
+        else if (digits < 18) {
+          low = low * 10 + (c - ZERO);
+          lowDigits++;
+        } else exponent++;
+        digits++;
+        c = text.charCodeAt(++pos);
+      } while (c >= ZERO && c <= NINE);
     } else {
       this.failAt(pos, `expected a digit after '-', got ${this.describeChar(pos)}`);
     }
-    let integral = true;
     if (c === DOT) {
       integral = false;
       c = text.charCodeAt(++pos);
       if (!(c >= ZERO && c <= NINE)) this.failAt(pos, `expected a digit after '.', got ${this.describeChar(pos)}`);
-      do c = text.charCodeAt(++pos);
-      while (c >= ZERO && c <= NINE);
+      do {
+        if (digits < 9) {
+          high = high * 10 + (c - ZERO);
+          exponent--;
+          // Leading zeros (0.001) are not significant.
+          if (high !== 0) digits++;
+        } else if (digits < 18) {
+          low = low * 10 + (c - ZERO);
+          lowDigits++;
+          exponent--;
+          digits++;
+        } else digits++;
+        c = text.charCodeAt(++pos);
+      } while (c >= ZERO && c <= NINE);
     }
     if (c === LOWER_E || c === UPPER_E) {
       integral = false;
       c = text.charCodeAt(++pos);
-      if (c === PLUS || c === MINUS) c = text.charCodeAt(++pos);
+      let exponentNegative = false;
+      if (c === PLUS || c === MINUS) {
+        exponentNegative = c === MINUS;
+        c = text.charCodeAt(++pos);
+      }
       if (!(c >= ZERO && c <= NINE)) this.failAt(pos, `expected a digit in the exponent, got ${this.describeChar(pos)}`);
-      do c = text.charCodeAt(++pos);
-      while (c >= ZERO && c <= NINE);
+      let written = 0;
+      do {
+        if (written < 100000) written = written * 10 + (c - ZERO);
+        c = text.charCodeAt(++pos);
+      } while (c >= ZERO && c <= NINE);
+      exponent += exponentNegative ? -written : written;
     }
     this.pos = pos;
+    if (digits <= 18) {
+      if (integral) {
+        // Exact below 2^53 (and at or above it when rounded): past it, keep the integer exact.
+        const value = lowDigits === 0 ? high : high * EXACT_POWERS_OF_TEN[lowDigits] + low;
+        if (value < TWO_TO_53) return negative ? -value : value;
+      } else {
+        const value = decimalToDouble(high, low, lowDigits, exponent);
+        if (value === value) return negative ? -value : value;
+      }
+    }
     const literal = text.slice(start, pos);
     const value = Number(literal);
     // Integers past 2^53 would silently round as doubles; keep them exact.
@@ -193,21 +288,109 @@ class Parser {
   private parseArray(): JsonValue[] {
     this.enter();
     this.pos++; // [
-    const items: JsonValue[] = [];
     this.skipWhitespace();
-    if (this.text.charCodeAt(this.pos) === CLOSE_BRACKET) {
+    const text = this.text;
+    const c = text.charCodeAt(this.pos);
+    if (c === CLOSE_BRACKET) {
       this.pos++;
       this.depth--;
-      return items;
+      return [];
     }
+    if ((c >= ZERO && c <= NINE) || c === MINUS) return this.parseNumbers();
+    return this.parseItems([], true);
+  }
+
+  /**
+   * The rest of a list whose first item is a number — usually a tensor's innermost list, all
+   * numbers. Plain numbers are read by readPlainNumber, the rest by parseNumber; they are gathered
+   * in a scratch list of doubles and copied out once, exactly sized and unboxed, as JSON.parse
+   * makes them. Anything but a number hands the list over to parseItems.
+   */
+  private parseNumbers(): JsonValue[] {
+    const text = this.text;
+    const scratch = this.numbers;
+    let count = 0;
+    let pos = this.pos;
     for (;;) {
-      items.push(this.parseValue());
-      this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
-      if (c === COMMA) {
-        this.pos++;
+      let value: number;
+      const end = readPlainNumber(text, pos);
+      if (end >= 0) {
+        value = plainNumber[0];
+        pos = end;
+      } else {
+        // Anything else (exponents, long or big numbers, Infinity, errors) as parseNumber reads it.
+        this.pos = pos;
+        const read = this.parseNumber();
+        pos = this.pos;
+        if (typeof read !== 'number') {
+          const items: JsonValue[] = scratch.slice(0, count);
+          items.push(read);
+          return this.parseItems(items, false);
+        }
+        value = read;
+      }
+      if (count < scratch.length) scratch[count] = value;
+      else scratch.push(value);
+      count++;
+      let c = text.charCodeAt(pos);
+      if (c <= SPACE) {
+        this.pos = pos;
         this.skipWhitespace();
-        if (this.text.charCodeAt(this.pos) === CLOSE_BRACKET) this.fail("trailing comma before ']'");
+        pos = this.pos;
+        c = text.charCodeAt(pos);
+      }
+      if (c === COMMA) {
+        c = text.charCodeAt(++pos);
+        if (c <= SPACE) {
+          this.pos = pos;
+          this.skipWhitespace();
+          pos = this.pos;
+          c = text.charCodeAt(pos);
+        }
+        if (c === CLOSE_BRACKET) {
+          this.pos = pos;
+          this.fail("trailing comma before ']'");
+        }
+        if (!((c >= ZERO && c <= NINE) || c === MINUS)) {
+          this.pos = pos;
+          return this.parseItems(scratch.slice(0, count), true);
+        }
+      } else if (c === CLOSE_BRACKET) {
+        this.pos = pos + 1;
+        this.depth--;
+        return scratch.slice(0, count);
+      } else {
+        this.pos = pos;
+        this.fail(`expected ',' or ']', got ${this.describeChar(pos)}`);
+      }
+    }
+  }
+
+  /** The rest of a list, from its next item (`atItem`) or from the separator after the last one. */
+  private parseItems(items: JsonValue[], atItem: boolean): JsonValue[] {
+    const text = this.text;
+    for (;;) {
+      let c: number;
+      if (atItem) {
+        // Numbers and lists, the bulk of a tensor, skip parseValue's dispatch.
+        c = text.charCodeAt(this.pos);
+        if ((c >= ZERO && c <= NINE) || c === MINUS) items.push(this.parseNumber());
+        else if (c === OPEN_BRACKET) items.push(this.parseArray());
+        else items.push(this.parseValue());
+      }
+      atItem = true;
+      c = text.charCodeAt(this.pos);
+      if (c <= SPACE) {
+        this.skipWhitespace();
+        c = text.charCodeAt(this.pos);
+      }
+      if (c === COMMA) {
+        c = text.charCodeAt(++this.pos);
+        if (c <= SPACE) {
+          this.skipWhitespace();
+          c = text.charCodeAt(this.pos);
+        }
+        if (c === CLOSE_BRACKET) this.fail("trailing comma before ']'");
       } else if (c === CLOSE_BRACKET) {
         this.pos++;
         this.depth--;
@@ -312,6 +495,8 @@ class Parser {
   }
 }
 
+const PARSER = new Parser();
+
 function hex4(code: number): string {
   return code.toString(16).toUpperCase().padStart(4, '0');
 }
@@ -407,37 +592,5 @@ export function formatFloat64(x: number, forceDecimalPoint = false): string {
   return forceDecimalPoint ? withDecimalPoint(s) : s;
 }
 
-const FLOAT32_EXACT_INTEGER_LIMIT = 2 ** 24;
-
-/**
- * The shortest decimal that reads back as the same float32 (`Math.fround(Number(s)) === x`), so
- * `Math.fround(0.1)` writes as `0.1`, not `0.10000000149011612`. Integral values get `.0`
- * (`3` → `3.0`); very large or small magnitudes use exponent form (`1e+30`, `1.5e-7`). `x` is
- * rounded to float32 first.
- */
-export function formatFloat32(x: number): string {
-  x = Math.fround(x);
-  if (!Number.isFinite(x)) return nonFinite(x);
-  if (x === 0) return 1 / x < 0 ? '-0.0' : '0.0';
-  // Below 2^24 float32 holds every integer exactly and nothing shorter names it.
-  if (Number.isInteger(x) && Math.abs(x) < FLOAT32_EXACT_INTEGER_LIMIT) return `${x}.0`;
-  // The fewest significant digits that read back as x. Reading back is monotone in the number
-  // of digits (a correctly rounded longer decimal is never farther from x), so search by halves:
-  // about 3 toPrecision calls per value instead of up to 9. Nine digits always identify a float32.
-  let low = 1;
-  let high = 9;
-  let best = Number(x.toPrecision(9));
-  while (low < high) {
-    const precision = (low + high) >> 1;
-    const candidate = Number(x.toPrecision(precision));
-    if (Math.fround(candidate) === x) {
-      best = candidate;
-      high = precision;
-    } else {
-      low = precision + 1;
-    }
-  }
-  if (low === 9) best = Number(x.toPrecision(9));
-  // String() of the shorter double writes the same digits in JS's usual fixed/exponent form.
-  return withDecimalPoint(String(best));
-}
+// Float32 text (TF Serving's shortest-decimal `3.0` style) lives with its fast writer.
+export { formatFloat32 } from './float32-text.ts';

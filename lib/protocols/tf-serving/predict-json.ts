@@ -8,8 +8,10 @@ import type { Signature } from '../../tensors/signature.ts';
 import { sizeOf, type HostTensor, type TensorMap } from '../../tensors/host-tensor.ts';
 import { halfToFloat } from '../../tensors/float16.ts';
 import { encodeBase64 } from '../../codecs/base64.ts';
-import { describeJson, jsonTensor, stackedJsonTensor } from '../../codecs/json-tensor.ts';
-import { formatFloat32, formatFloat64, type JsonValue } from '../../codecs/tensor-json.ts';
+import { AsciiWriter } from '../../codecs/float32-text.ts';
+import { blockValues, describeJson, jsonTensor, stackedJsonTensor } from '../../codecs/json-tensor.ts';
+import { numberBlockEnd, readNumberBlock, type NumberBlock } from '../../codecs/json-block.ts';
+import { MAX_JSON_DEPTH, formatFloat32, formatFloat64, parseJson, parseJsonValue, type JsonValue } from '../../codecs/tensor-json.ts';
 
 /** `row`: the body has `instances`; `columnar`: it has `inputs`. The response follows the request. */
 export type PredictFormat = 'row' | 'columnar';
@@ -71,6 +73,190 @@ export function readPredictBody(body: JsonValue): {
  */
 export function decodePredictInputs(payload: JsonValue, format: PredictFormat, signature: Signature): TensorMap {
   return format === 'row' ? decodeRows(payload, signature) : decodeColumns(payload, signature);
+}
+
+/**
+ * A predict body's text straight to tensors: the same tensors, and the same errors, as
+ * `readPredictBody(parseJson(text))` followed by `decodePredictInputs(payload, format,
+ * signatureFor(signatureName))`. Tensors of plain numbers under `instances` or `inputs` (bare, or
+ * named under `inputs`) are read from the text into typed arrays, with no JavaScript array per
+ * list; any other body, and any body with a problem, takes that general path.
+ * @param signatureFor the signature to decode with, given the body's `signature_name` (undefined
+ *   when it has none); called once, after the body's top level has been checked
+ */
+export function decodePredictJson(
+  text: string,
+  signatureFor: (signatureName: string | undefined) => Signature,
+): DecodedPredictRequest {
+  const body = readPlainBody(text);
+  if (body) {
+    const signature = signatureFor(body.signatureName);
+    const inputs = decodePlainPayload(body.payload, body.format, signature);
+    if (inputs) return decoded(body.signatureName, body.format, inputs);
+    signatureFor = () => signature;
+  }
+  const { signatureName, format, payload } = readPredictBody(parseJson(text));
+  return decoded(signatureName, format, decodePredictInputs(payload, format, signatureFor(signatureName)));
+}
+
+function decoded(signatureName: string | undefined, format: PredictFormat, inputs: TensorMap): DecodedPredictRequest {
+  return signatureName === undefined ? { format, inputs } : { signatureName, format, inputs };
+}
+
+/** `instances` / `inputs` as decodePredictJson read it: number blocks where it could, JSON elsewhere. */
+type PlainPayload = JsonValue | NumberBlock | NamedPayload;
+
+/** `inputs` as an object keyed by input name, its values in the order written. */
+class NamedPayload {
+  constructor(readonly entries: Array<[string, JsonValue | NumberBlock]>) {}
+}
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * The top level of a body that readPredictBody would accept as it stands — one object, known keys
+ * once each, exactly one of `instances` and `inputs`, a string `signature_name` — with its
+ * payload read; undefined for anything else, malformed JSON included (the general path then
+ * reads it, and throws what it throws).
+ */
+function readPlainBody(text: string): { signatureName?: string; format: PredictFormat; payload: PlainPayload } | undefined {
+  let signatureName: string | undefined;
+  let format: PredictFormat | undefined;
+  let payload: PlainPayload | undefined;
+  try {
+    let pos = skipWhitespace(text, 0);
+    if (text.charCodeAt(pos) !== OPEN_BRACE) return undefined;
+    pos = skipWhitespace(text, pos + 1);
+    for (;;) {
+      if (text.charCodeAt(pos) !== QUOTE) return undefined;
+      const key = parseJsonValue(text, pos, 1);
+      pos = skipWhitespace(text, key.end);
+      if (text.charCodeAt(pos) !== COLON) return undefined;
+      pos = skipWhitespace(text, pos + 1);
+      if (key.value === 'signature_name') {
+        if (signatureName !== undefined) return undefined;
+        const name = parseJsonValue(text, pos, 1);
+        if (typeof name.value !== 'string') return undefined;
+        signatureName = name.value;
+        pos = name.end;
+      } else if (key.value === 'instances' || key.value === 'inputs') {
+        if (format !== undefined) return undefined;
+        format = key.value === 'instances' ? 'row' : 'columnar';
+        const read = readPayload(text, pos, 1, format === 'columnar');
+        if (!read) return undefined;
+        payload = read.payload;
+        pos = read.end;
+      } else {
+        return undefined;
+      }
+      pos = skipWhitespace(text, pos);
+      const c = text.charCodeAt(pos);
+      if (c === COMMA) {
+        pos = skipWhitespace(text, pos + 1);
+      } else if (c === CLOSE_BRACE) {
+        pos = skipWhitespace(text, pos + 1);
+        break;
+      } else {
+        return undefined;
+      }
+    }
+    if (pos !== text.length || format === undefined) return undefined;
+  } catch {
+    return undefined; // malformed JSON: the general path says where
+  }
+  return signatureName === undefined ? { format, payload: payload! } : { signatureName, format, payload: payload! };
+}
+
+/** A payload value at `pos`, `depth` levels deep: a number block, named blocks (`named`), or JSON. */
+function readPayload(text: string, pos: number, depth: number, named: boolean): { payload: PlainPayload; end: number } | undefined {
+  const c = text.charCodeAt(pos);
+  if (c === OPEN_BRACKET) {
+    const block = readNumberBlock(text, pos, MAX_JSON_DEPTH - depth);
+    if (block) return { payload: block, end: numberBlockEnd() };
+  } else if (c === OPEN_BRACE && named) {
+    const entries: Array<[string, JsonValue | NumberBlock]> = [];
+    pos = skipWhitespace(text, pos + 1);
+    if (text.charCodeAt(pos) === CLOSE_BRACE) return undefined;
+    for (;;) {
+      if (text.charCodeAt(pos) !== QUOTE) return undefined;
+      const key = parseJsonValue(text, pos, depth + 1);
+      const name = key.value as string;
+      // Names the general path treats specially, or twice: leave the body to it.
+      if (name === '__proto__' || name === 'b64' || entries.some(([n]) => n === name)) return undefined;
+      pos = skipWhitespace(text, key.end);
+      if (text.charCodeAt(pos) !== COLON) return undefined;
+      pos = skipWhitespace(text, pos + 1);
+      const value = readPayload(text, pos, depth + 1, false);
+      if (!value) return undefined;
+      entries.push([name, value.payload as JsonValue | NumberBlock]);
+      pos = skipWhitespace(text, value.end);
+      const next = text.charCodeAt(pos);
+      if (next === COMMA) {
+        pos = skipWhitespace(text, pos + 1);
+      } else if (next === CLOSE_BRACE) {
+        return { payload: new NamedPayload(entries), end: pos + 1 };
+      } else {
+        return undefined;
+      }
+    }
+  }
+  const { value, end } = parseJsonValue(text, pos, depth);
+  return { payload: value, end };
+}
+
+/**
+ * decodePredictInputs for a payload read by readPlainBody, or undefined where a number block does
+ * not decode as it stands (the general path then gives the error).
+ */
+function decodePlainPayload(payload: PlainPayload, format: PredictFormat, signature: Signature): TensorMap | undefined {
+  const names = Object.keys(signature.inputs);
+  if (payload instanceof NamedPayload) {
+    if (names.length !== payload.entries.length || !payload.entries.every(([name]) => Object.hasOwn(signature.inputs, name))) {
+      return undefined;
+    }
+    const tensors: TensorMap = {};
+    for (const name of names) {
+      const value = payload.entries.find(([n]) => n === name)![1];
+      const dtype = signature.inputs[name].dtype;
+      if (isNumberBlock(value)) {
+        const values = blockValues(dtype, value.values);
+        if (!values) return undefined;
+        tensors[name] = { dtype, shape: value.shape, values };
+      } else {
+        tensors[name] = jsonTensor(name, dtype, value, `inputs${member(name)}`);
+      }
+    }
+    return tensors;
+  }
+  if (!isNumberBlock(payload)) return decodePredictInputs(payload, format, signature);
+  // A bare list of numbers: one input, and for rows at least one instance.
+  if (names.length !== 1 || (format === 'row' && payload.shape[0] === 0)) return undefined;
+  const dtype = signature.inputs[names[0]].dtype;
+  const values = blockValues(dtype, payload.values);
+  if (!values) return undefined;
+  return { [names[0]]: { dtype, shape: payload.shape, values } };
+}
+
+function isNumberBlock(value: PlainPayload): value is NumberBlock {
+  return typeof value === 'object' && value !== null && (value as NumberBlock).values instanceof Float64Array;
+}
+
+function skipWhitespace(text: string, pos: number): number {
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    if (c === SPACE || c === LF || c === CR || c === TAB) pos++;
+    else return pos;
+  }
 }
 
 function decodeRows(payload: JsonValue, signature: Signature): TensorMap {
@@ -171,23 +357,50 @@ function checkInputNames(object: JsonObject, names: string[], where: string): vo
 export function encodePredictResponse(outputs: TensorMap, format: PredictFormat): string {
   const names = Object.keys(outputs);
   const tensors = names.map((name) => prepareOutput(name, outputs[name]));
-  const parts: string[] = [];
-  if (format === 'columnar') {
-    parts.push('{"outputs":');
-    if (tensors.length === 1) {
-      writeSlice(parts, tensors[0], 0, 0);
-    } else {
-      parts.push('{');
-      tensors.forEach((tensor, j) => {
-        parts.push(j > 0 ? ',' : '', tensor.key, ':');
-        writeSlice(parts, tensor, 0, 0);
-      });
+  if (format === 'row') checkBatch(tensors);
+  const parts = new ResponseText(ASCII);
+  try {
+    // Float text is about 11 bytes a value: room for it up front saves regrowing the buffer.
+    ASCII.reserve(tensors.reduce((bytes, tensor) => bytes + (tensor.floats ? 12 * tensor.floats.values.length : 0), 64));
+    if (format === 'columnar') {
+      parts.push('{"outputs":');
+      if (tensors.length === 1) {
+        writeSlice(parts, tensors[0], 0, 0);
+      } else {
+        parts.push('{');
+        tensors.forEach((tensor, j) => {
+          parts.push(j > 0 ? ',' : '', tensor.key, ':');
+          writeSlice(parts, tensor, 0, 0);
+        });
+        parts.push('}');
+      }
       parts.push('}');
+      return parts.text();
     }
-    parts.push('}');
-    return parts.join('');
+    const batch = tensors[0]?.shape[0] ?? 0;
+    parts.push('{"predictions":[');
+    for (let b = 0; b < batch; b++) {
+      if (b > 0) parts.push(',');
+      if (tensors.length === 1) {
+        writeSlice(parts, tensors[0], 1, b * tensors[0].strides[0]);
+      } else {
+        parts.push('{');
+        tensors.forEach((tensor, j) => {
+          parts.push(j > 0 ? ',' : '', tensor.key, ':');
+          writeSlice(parts, tensor, 1, b * tensor.strides[0]);
+        });
+        parts.push('}');
+      }
+    }
+    parts.push(']}');
+    return parts.text();
+  } finally {
+    ASCII.clear();
   }
+}
 
+/** The row format splits every output along its 0-th dimension: they must have one, the same. */
+function checkBatch(tensors: OutputWriter[]): void {
   let batch = 0;
   tensors.forEach((tensor, j) => {
     if (tensor.shape.length === 0) {
@@ -202,22 +415,43 @@ export function encodePredictResponse(outputs: TensorMap, format: PredictFormat)
       );
     }
   });
-  parts.push('{"predictions":[');
-  for (let b = 0; b < batch; b++) {
-    if (b > 0) parts.push(',');
-    if (tensors.length === 1) {
-      writeSlice(parts, tensors[0], 1, b * tensors[0].strides[0]);
-    } else {
-      parts.push('{');
-      tensors.forEach((tensor, j) => {
-        parts.push(j > 0 ? ',' : '', tensor.key, ':');
-        writeSlice(parts, tensor, 1, b * tensor.strides[0]);
-      });
-      parts.push('}');
+}
+
+/**
+ * A response's text as it is written: ASCII (punctuation, numbers, float text written as bytes)
+ * gathered in one byte buffer, other text (non-ASCII strings and names) between its runs.
+ */
+class ResponseText {
+  private readonly parts: string[] = [];
+
+  constructor(readonly ascii: AsciiWriter) {}
+
+  push(...texts: string[]): void {
+    for (const text of texts) {
+      if (isAscii(text)) {
+        this.ascii.ascii(text);
+      } else {
+        this.flush();
+        this.parts.push(text);
+      }
     }
   }
-  parts.push(']}');
-  return parts.join('');
+
+  text(): string {
+    this.flush();
+    return this.parts.length === 1 ? this.parts[0] : this.parts.join('');
+  }
+
+  private flush(): void {
+    if (this.ascii.length === 0) return;
+    this.parts.push(this.ascii.text());
+    this.ascii.length = 0;
+  }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 interface OutputWriter {
@@ -228,6 +462,8 @@ interface OutputWriter {
   /** Elements between consecutive indices of each dimension. */
   strides: number[];
   format: (index: number) => string;
+  /** DT_FLOAT and DT_HALF values as float32s and their bits, written as bytes (see writeFloatSlice). */
+  floats?: { values: Float32Array; bits: Int32Array };
 }
 
 function prepareOutput(name: string, tensor: HostTensor): OutputWriter {
@@ -242,7 +478,18 @@ function prepareOutput(name: string, tensor: HostTensor): OutputWriter {
     strides[d] = stride;
     stride *= shape[d];
   }
-  return { name, key: JSON.stringify(name), shape, strides, format: elementFormatter(name, tensor) };
+  const writer: OutputWriter = { name, key: JSON.stringify(name), shape, strides, format: elementFormatter(name, tensor) };
+  if (tensor.dtype === 'DT_FLOAT' || tensor.dtype === 'DT_HALF') {
+    // Every binary16 is a float32: written as the shortest decimal that reads back to it.
+    const floats =
+      tensor.dtype === 'DT_HALF'
+        ? Float32Array.from(tensor.values as Uint16Array, halfToFloat)
+        : tensor.values instanceof Float32Array
+          ? tensor.values
+          : Float32Array.from(tensor.values as ArrayLike<number>);
+    writer.floats = { values: floats, bits: new Int32Array(floats.buffer, floats.byteOffset, floats.length) };
+  }
+  return writer;
 }
 
 function elementFormatter(name: string, tensor: HostTensor): (index: number) => string {
@@ -279,7 +526,11 @@ function elementFormatter(name: string, tensor: HostTensor): (index: number) => 
 }
 
 /** Writes dimensions `dim..` of a tensor, starting at flat element `offset`, as nested lists. */
-function writeSlice(parts: string[], tensor: OutputWriter, dim: number, offset: number): void {
+function writeSlice(parts: ResponseText, tensor: OutputWriter, dim: number, offset: number): void {
+  if (tensor.floats) {
+    writeFloatSlice(parts.ascii, tensor, tensor.floats, dim, offset);
+    return;
+  }
   const { shape, strides, format } = tensor;
   if (dim === shape.length) {
     parts.push(format(offset));
@@ -299,6 +550,36 @@ function writeSlice(parts: string[], tensor: OutputWriter, dim: number, offset: 
     writeSlice(parts, tensor, dim + 1, offset + k * stride);
   }
   parts.push(']');
+}
+
+/** One buffer for the float text of every response (writing is synchronous). */
+const ASCII = new AsciiWriter();
+
+/** writeSlice for float32 values: bytes into an ASCII buffer, no string per value (formatFloat32's text). */
+function writeFloatSlice(
+  out: AsciiWriter,
+  tensor: OutputWriter,
+  floats: { values: Float32Array; bits: Int32Array },
+  dim: number,
+  offset: number,
+): void {
+  const { shape, strides } = tensor;
+  if (dim === shape.length) {
+    out.float32s(floats.values, floats.bits, offset, 1);
+    return;
+  }
+  const length = shape[dim];
+  out.byte(OPEN_BRACKET);
+  if (dim === shape.length - 1) {
+    out.float32s(floats.values, floats.bits, offset, length);
+  } else {
+    const stride = strides[dim];
+    for (let k = 0; k < length; k++) {
+      if (k > 0) out.byte(COMMA);
+      writeFloatSlice(out, tensor, floats, dim + 1, offset + k * stride);
+    }
+  }
+  out.byte(CLOSE_BRACKET);
 }
 
 function isObject(value: JsonValue | undefined): value is JsonObject {

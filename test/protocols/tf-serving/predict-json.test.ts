@@ -10,6 +10,7 @@ import { halfToFloat } from '../../../lib/tensors/float16.ts';
 import { decodeBase64, encodeBase64, isBase64 } from '../../../lib/codecs/base64.ts';
 import {
   decodePredictInputs,
+  decodePredictJson,
   encodePredictResponse,
   readPredictBody,
   type PredictFormat,
@@ -28,10 +29,27 @@ function signature(inputs: Record<string, TensorSpec>): Signature {
 const halfPlusTwo = signature({ x: spec('DT_FLOAT', [-1, 1]) });
 const twoInputs = signature({ a: spec('DT_FLOAT', [-1, 2]), b: spec('DT_INT32', [-1]) });
 
-/** Parses a whole predict body text and decodes its inputs. */
+/**
+ * Parses a whole predict body text and decodes its inputs — and checks that decodePredictJson,
+ * reading the text straight into tensors, gives the same tensors or the same error.
+ */
 function decode(text: string, sig: Signature = halfPlusTwo) {
-  const { payload, format } = readPredictBody(parseJson(text));
-  return decodePredictInputs(payload, format, sig);
+  const general = outcome(() => {
+    const { payload, format } = readPredictBody(parseJson(text));
+    return decodePredictInputs(payload, format, sig);
+  });
+  expect(outcome(() => decodePredictJson(text, () => sig).inputs), `decodePredictJson(${text})`).toEqual(general);
+  if ('error' in general) throw general.error;
+  return general.inputs;
+}
+
+/** What running `run` gives: its result, or the error it throws. */
+function outcome<T>(run: () => T): { inputs: T } | { error: Error } {
+  try {
+    return { inputs: run() };
+  } catch (error) {
+    return { error: error as Error };
+  }
 }
 
 function decodeError(text: string, sig: Signature = halfPlusTwo): string {
