@@ -5,11 +5,13 @@
  *
  * The digits come from integer arithmetic on exact doubles instead of `toPrecision` calls: for
  * 1e-14 ≤ |x| < 1e9 the first nine significant digits of x, `n = ⌊x·10^k⌋`, are computed exactly
- * (10^k split into two 26-bit halves, so both partial products of the 24-bit float32 significand
- * are exact), rounding them to p digits is integer arithmetic, and reading a p-digit decimal back
- * is one correctly rounded multiply or divide by an exact power of ten (|exponent| ≤ 22). Values
- * outside that range take the reference path ({@link formatFloat32Reference}), which asks
- * `toPrecision`.
+ * (one product while 10^k has at most 28 bits, beyond that 10^k split into two 26-bit halves, so
+ * each partial product of the 24-bit float32 significand is exact), and rounding them to p digits
+ * is integer arithmetic. Whether p digits read back as x is a comparison with x's rounding
+ * interval when no end of it lies near a candidate (almost always; 7, 8 and 9 digits are then
+ * tested at once), else one correctly rounded multiply or divide by an exact power of ten, as
+ * Number() reads. Values outside that range take the reference ({@link formatFloat32Reference}),
+ * which asks `toPrecision`. Text is written as ASCII bytes, many values per call (AsciiWriter).
  * @module codecs/float32-text
  */
 
@@ -31,6 +33,7 @@ const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const LOWER_E = 0x65;
+const COMMA = 0x2c;
 
 /** `NaN`, `Infinity` or `-Infinity` for a non-finite number. */
 function nonFinite(x: number): string {
@@ -156,7 +159,7 @@ const TEXT = new Uint8Array(64);
  */
 export function formatFloat32(x: number): string {
   F32[0] = x;
-  const end = writeFloat32(TEXT, 0, F32[0], I32[0]);
+  const end = writeFloat32s(TEXT, 0, F32, I32, 0, 1);
   return String.fromCharCode.apply(null, TEXT.subarray(0, end) as unknown as number[]);
 }
 
@@ -191,163 +194,180 @@ function writeNineDigits(bytes: Uint8Array, at: number, d: number): void {
   bytes[at + 8] = DIGIT_PAIRS[eighth + 1];
 }
 
-/** The most bytes writeFloat32 may touch past its start (it writes some scratch digits past its end). */
-export const MAX_FLOAT32_TEXT = 32;
+/** The most bytes writeFloat32s may touch for one value (it writes some scratch digits past its end). */
+const MAX_FLOAT32_TEXT = 32;
 
 /**
- * Writes the float32 text of `x` (see {@link formatFloat32}; `bits` are its float32 bits) at
- * `at`, which must have MAX_FLOAT32_TEXT bytes of room; returns the end. Bytes past the end may
- * be overwritten.
+ * Writes the float32 text (see {@link formatFloat32}) of `values[start]` … `values[end - 1]`,
+ * separated by commas, at `at`; `bitsOf` are the same values' float32 bits (an Int32Array view of
+ * `values`). `bytes` must have MAX_FLOAT32_TEXT + 1 bytes of room per value. Returns the end;
+ * bytes past it may have been written over. One loop for every value, so no call per value.
  */
-export function writeFloat32(bytes: Uint8Array, at: number, x: number, bits: number): number {
-  const magnitudeBits = bits & 0x7fffffff;
-  if (magnitudeBits >= 0x7f800000) return writeAscii(bytes, at, nonFinite(x));
-  // A '-' that only stays for negative x: no branch on the sign.
-  bytes[at] = MINUS;
-  at += bits >>> 31;
-  const magnitude = Math.abs(x);
-  if (magnitude < FLOAT32_EXACT_INTEGER_LIMIT && magnitude === Math.floor(magnitude)) {
-    // An integer below 2^24 (0 included): its digits and `.0`.
-    let count = 1;
-    while (count < 8 && magnitude >= POW10[count]) count++;
-    writeNineDigits(bytes, at, magnitude * INT_POW10[9 - count] + ONE_E8 * +(magnitude === 0));
-    if (magnitude === 0) bytes[at] = ZERO;
-    at += count;
+function writeFloat32s(bytes: Uint8Array, at: number, values: Float32Array, bitsOf: Int32Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    if (i > start) bytes[at++] = COMMA;
+    const x = values[i];
+    const bits = bitsOf[i];
+    const magnitudeBits = bits & 0x7fffffff;
+    if (magnitudeBits >= 0x7f800000) {
+      at = writeAscii(bytes, at, nonFinite(x));
+      continue;
+    }
+    // A '-' that only stays for negative x: no branch on the sign.
+    bytes[at] = MINUS;
+    at += bits >>> 31;
+    const magnitude = Math.abs(x);
+    if (magnitude < FLOAT32_EXACT_INTEGER_LIMIT && magnitude === Math.floor(magnitude)) {
+      // An integer below 2^24 (0 included): its digits and `.0`.
+      let count = 1;
+      while (count < 8 && magnitude >= POW10[count]) count++;
+      writeNineDigits(bytes, at, magnitude * INT_POW10[9 - count] + ONE_E8 * +(magnitude === 0));
+      if (magnitude === 0) bytes[at] = ZERO;
+      at += count;
+      bytes[at++] = DOT;
+      bytes[at++] = ZERO;
+      continue;
+    }
+    // x = n.… × 10^−k with n its first nine digits, 10^8 ≤ n < 10^9; magnitudes outside about
+    // 1e-14 … 1e9 go to the reference.
+    const biased = magnitudeBits >>> 23;
+    let k = K_ESTIMATE[biased];
+    if (magnitude >= K_THRESHOLD[biased]) k--;
+    if (k < 0 || k > 22) {
+      at = writeAscii(bytes, at - (bits >>> 31), formatFloat32Reference(x));
+      continue;
+    }
+    // y = x·10^k = a + b exactly, n = ⌊y⌋. Up to k = 12, 10^k has at most 28 significant bits and
+    // a alone is exact (b = 0); beyond, 10^k is split in two halves of 26 bits. a − n is exact
+    // (Sterbenz), so comparing c with −b compares y − n with 0, ½ and 1 exactly.
+    let a: number;
+    let b = 0;
+    let n: number;
+    let c: number;
+    if (k <= 12) {
+      a = magnitude * POW10[k];
+      n = Math.floor(a);
+      c = a - n;
+    } else {
+      a = magnitude * POW10_HIGH[k];
+      b = magnitude * POW10_LOW[k];
+      n = Math.floor(a + b);
+      c = a - n;
+      if (c < -b) {
+        n--;
+        c += 1;
+      } else if (c - 1 >= -b) {
+        n++;
+        c -= 1;
+      }
+    }
+    // Outside [1e8, 1e9) only when x is within rounding of a power of ten.
+    if (n < ONE_E8 || n >= ONE_E9) {
+      at = writeAscii(bytes, at - (bits >>> 31), formatFloat32Reference(x));
+      continue;
+    }
+    const n32 = n | 0;
+    // toPrecision rounds half up: for nine digits the fraction y − n decides.
+    const nine = n32 + +(c - 0.5 >= -b);
+    // x's float32 rounding interval (low9, high9) in units of the ninth digit; below a power of
+    // two it is half as wide.
+    const halfUlp = HALF_ULP[biased];
+    const scale = POW10[k];
+    const low9 = (magnitude - ((magnitudeBits & 0x7fffff) === 0 ? halfUlp / 2 : halfUlp)) * scale;
+    const high9 = (magnitude + halfUlp) * scale;
+    const lowFraction = low9 - Math.floor(low9);
+    const highFraction = high9 - Math.floor(high9);
+    let precision: number;
+    let digits: number;
+    if (lowFraction < MARGIN || lowFraction > 1 - MARGIN || highFraction < MARGIN || highFraction > 1 - MARGIN) {
+      digits = searchExactly(magnitude, n, nine, k, low9, high9, false);
+      precision = searchedPrecision;
+    } else {
+      // p digits read back as x iff n rounded half up to p digits (an integer in ninth-digit
+      // units) lies inside (low9, high9): no end is near an integer, so the comparison is exact.
+      // Most float32s need 7 to 9 digits: test 8, 7 and 6 without branching on the answers.
+      const r8 = ((n32 + 5) / 10) | 0;
+      const r7 = ((n32 + 50) / 100) | 0;
+      const r6 = ((n32 + 500) / 1000) | 0;
+      const in8 = +((r8 * 10 - low9) * (high9 - r8 * 10) > 0);
+      const in7 = +((r7 * 100 - low9) * (high9 - r7 * 100) > 0);
+      const in6 = +((r6 * 1000 - low9) * (high9 - r6 * 1000) > 0);
+      if (in6 === 0 && (magnitudeBits & 0x7fffff) !== 0) {
+        // x's interval is symmetric (x is no power of two), so when p digits read back, so do
+        // p + 1 (they are nearer to x): the search by halves ends at the fewest, 9, 8 or 7 here,
+        // and r7 reading back implies r8 does — this picks r7, r8 or nine without a branch.
+        precision = 9 - in8 - in7;
+        digits = nine + in8 * (r8 - nine) + in7 * (r7 - r8);
+      } else {
+        digits = searchExactly(magnitude, n, nine, k, low9, high9, true);
+        precision = searchedPrecision;
+      }
+    }
+    digits |= 0;
+    // Rounding up may carry into one more digit (99.96 → 100); trailing zeros go.
+    let count = precision + +(digits === INT_POW10[precision]);
+    let exponent = 9 - precision - k;
+    for (;;) {
+      const tenth = (digits / 10) | 0;
+      if (tenth * 10 !== digits) break;
+      digits = tenth;
+      exponent++;
+      count--;
+    }
+    // The decimal is 0.d₁…d_count × 10^point; `padded` is its digits filled out to nine.
+    const point = count + exponent;
+    const padded = digits * INT_POW10[9 - count];
+    if (point <= 0 && point > -6) {
+      // 0.000ddd
+      bytes[at] = ZERO;
+      bytes[at + 1] = DOT;
+      // Five zeros, of which the digits overwrite all but −point.
+      bytes[at + 2] = ZERO;
+      bytes[at + 3] = ZERO;
+      bytes[at + 4] = ZERO;
+      bytes[at + 5] = ZERO;
+      bytes[at + 6] = ZERO;
+      at += 2 - point;
+      writeNineDigits(bytes, at, padded);
+      at += count;
+      continue;
+    }
+    if (point > 0 && point < count) {
+      // ddd.ddd: the digits one place right, the integer part moved back over the gap.
+      writeNineDigits(bytes, at + 1, padded);
+      for (let j = 0; j < point; j++) bytes[at + j] = bytes[at + j + 1];
+      bytes[at + point] = DOT;
+      at += count + 1;
+      continue;
+    }
+    if (point <= 0) {
+      // d.ddde-x (x < 1e9 here, so only small magnitudes)
+      writeNineDigits(bytes, at + 1, padded);
+      bytes[at] = bytes[at + 1];
+      if (count > 1) {
+        bytes[at + 1] = DOT;
+        at += count + 1;
+      } else {
+        at += 1;
+      }
+      const power = 1 - point; // 10^−power
+      bytes[at++] = LOWER_E;
+      bytes[at++] = MINUS;
+      if (power >= 10) {
+        const tens = (power / 10) | 0;
+        bytes[at++] = ZERO + tens;
+        bytes[at++] = ZERO + power - tens * 10;
+      } else {
+        bytes[at++] = ZERO + power;
+      }
+      continue;
+    }
+    // An integer of at most nine digits (x < 1e9 here): digits, zeros, `.0`.
+    writeNineDigits(bytes, at, padded);
+    at += point;
     bytes[at++] = DOT;
     bytes[at++] = ZERO;
-    return at;
   }
-  // x = n.… × 10^−k with n its first nine digits, 10^8 ≤ n < 10^9; magnitudes outside about
-  // 1e-14 … 1e9 go to the reference.
-  const biased = magnitudeBits >>> 23;
-  let k = K_ESTIMATE[biased];
-  if (magnitude >= K_THRESHOLD[biased]) k--;
-  if (k < 0 || k > 22) return writeAscii(bytes, at - (bits >>> 31), formatFloat32Reference(x));
-  // y = x·10^k = a + b exactly, n = ⌊y⌋. Up to k = 12, 10^k has at most 28 significant bits and
-  // a alone is exact (b = 0); beyond, 10^k is split in two halves of 26 bits. a − n is exact
-  // (Sterbenz), so comparing c with −b compares y − n with 0, ½ and 1 exactly.
-  let a: number;
-  let b = 0;
-  let n: number;
-  let c: number;
-  if (k <= 12) {
-    a = magnitude * POW10[k];
-    n = Math.floor(a);
-    c = a - n;
-  } else {
-    a = magnitude * POW10_HIGH[k];
-    b = magnitude * POW10_LOW[k];
-    n = Math.floor(a + b);
-    c = a - n;
-    if (c < -b) {
-      n--;
-      c += 1;
-    } else if (c - 1 >= -b) {
-      n++;
-      c -= 1;
-    }
-  }
-  // Outside [1e8, 1e9) only when x is within rounding of a power of ten.
-  if (n < ONE_E8 || n >= ONE_E9) return writeAscii(bytes, at - (bits >>> 31), formatFloat32Reference(x));
-  const n32 = n | 0;
-  // toPrecision rounds half up: for nine digits the fraction y − n decides.
-  const nine = n32 + +(c - 0.5 >= -b);
-  // x's float32 rounding interval (low9, high9) in units of the ninth digit; below a power of
-  // two it is half as wide.
-  const halfUlp = HALF_ULP[biased];
-  const scale = POW10[k];
-  const low9 = (magnitude - ((magnitudeBits & 0x7fffff) === 0 ? halfUlp / 2 : halfUlp)) * scale;
-  const high9 = (magnitude + halfUlp) * scale;
-  const lowFraction = low9 - Math.floor(low9);
-  const highFraction = high9 - Math.floor(high9);
-  let precision: number;
-  let digits: number;
-  if (lowFraction < MARGIN || lowFraction > 1 - MARGIN || highFraction < MARGIN || highFraction > 1 - MARGIN) {
-    digits = searchExactly(magnitude, n, nine, k, low9, high9, false);
-    precision = searchedPrecision;
-  } else {
-    // p digits read back as x iff n rounded half up to p digits (an integer in ninth-digit
-    // units) lies inside (low9, high9): no end is near an integer, so the comparison is exact.
-    // Most float32s need 7 to 9 digits: test 8, 7 and 6 without branching on the answers.
-    const r8 = ((n32 + 5) / 10) | 0;
-    const r7 = ((n32 + 50) / 100) | 0;
-    const r6 = ((n32 + 500) / 1000) | 0;
-    const in8 = +((r8 * 10 - low9) * (high9 - r8 * 10) > 0);
-    const in7 = +((r7 * 100 - low9) * (high9 - r7 * 100) > 0);
-    const in6 = +((r6 * 1000 - low9) * (high9 - r6 * 1000) > 0);
-    if (in6 === 0 && (magnitudeBits & 0x7fffff) !== 0) {
-      // x's interval is symmetric (x is no power of two), so when p digits read back, so do
-      // p + 1 (they are nearer to x): the search by halves ends at the fewest, 9, 8 or 7 here,
-      // and r7 reading back implies r8 does — this picks r7, r8 or nine without a branch.
-      precision = 9 - in8 - in7;
-      digits = nine + in8 * (r8 - nine) + in7 * (r7 - r8);
-    } else {
-      digits = searchExactly(magnitude, n, nine, k, low9, high9, true);
-      precision = searchedPrecision;
-    }
-  }
-  digits |= 0;
-  // Rounding up may carry into one more digit (99.96 → 100); trailing zeros go.
-  let count = precision + +(digits === INT_POW10[precision]);
-  let exponent = 9 - precision - k;
-  for (;;) {
-    const tenth = (digits / 10) | 0;
-    if (tenth * 10 !== digits) break;
-    digits = tenth;
-    exponent++;
-    count--;
-  }
-  // The decimal is 0.d₁…d_count × 10^point; `padded` is its digits filled out to nine.
-  const point = count + exponent;
-  const padded = digits * INT_POW10[9 - count];
-  if (point <= 0 && point > -6) {
-    // 0.000ddd
-    bytes[at] = ZERO;
-    bytes[at + 1] = DOT;
-    // Five zeros, of which the digits overwrite all but −point.
-    bytes[at + 2] = ZERO;
-    bytes[at + 3] = ZERO;
-    bytes[at + 4] = ZERO;
-    bytes[at + 5] = ZERO;
-    bytes[at + 6] = ZERO;
-    at += 2 - point;
-    writeNineDigits(bytes, at, padded);
-    return at + count;
-  }
-  if (point > 0 && point < count) {
-    // ddd.ddd: the digits one place right, the integer part moved back over the gap.
-    writeNineDigits(bytes, at + 1, padded);
-    for (let i = 0; i < point; i++) bytes[at + i] = bytes[at + i + 1];
-    bytes[at + point] = DOT;
-    return at + count + 1;
-  }
-  if (point <= 0) {
-    // d.ddde-x (x < 1e9 here, so only small magnitudes)
-    writeNineDigits(bytes, at + 1, padded);
-    bytes[at] = bytes[at + 1];
-    if (count > 1) {
-      bytes[at + 1] = DOT;
-      at += count + 1;
-    } else {
-      at += 1;
-    }
-    const exponent = 1 - point;
-    bytes[at++] = LOWER_E;
-    bytes[at++] = MINUS;
-    if (exponent >= 10) {
-      const tens = (exponent / 10) | 0;
-      bytes[at++] = ZERO + tens;
-      bytes[at++] = ZERO + exponent - tens * 10;
-    } else {
-      bytes[at++] = ZERO + exponent;
-    }
-    return at;
-  }
-  // An integer of at most nine digits (x < 1e9 here): digits, zeros, `.0`.
-  writeNineDigits(bytes, at, padded);
-  at += point;
-  bytes[at++] = DOT;
-  bytes[at++] = ZERO;
   return at;
 }
 
@@ -388,29 +408,24 @@ export class AsciiWriter {
   /** Appends the float32 text of `x` (see {@link formatFloat32}). */
   float32(x: number): void {
     F32[0] = x;
-    this.length = writeFloat32(this.reserve(MAX_FLOAT32_TEXT), this.length, F32[0], I32[0]);
+    this.length = writeFloat32s(this.reserve(MAX_FLOAT32_TEXT), this.length, F32, I32, 0, 1);
   }
 
   /**
    * Appends `values[start]`, `values[start + 1]`, … (`count` of them, as float32s) separated by
-   * commas; with `bits`, the same values' float32 bits (an Int32Array view of a Float32Array).
+   * commas; with `bits`, `values` is a Float32Array and `bits` an Int32Array view of it.
    */
   float32s(values: ArrayLike<number>, bits: Int32Array | undefined, start: number, count: number): void {
     if (count === 0) return;
     const bytes = this.reserve(count * (MAX_FLOAT32_TEXT + 1));
     let at = this.length;
-    const end = start + count;
     if (bits) {
-      at = writeFloat32(bytes, at, values[start], bits[start]);
-      for (let i = start + 1; i < end; i++) {
-        bytes[at++] = 0x2c;
-        at = writeFloat32(bytes, at, values[i], bits[i]);
-      }
+      at = writeFloat32s(bytes, at, values as Float32Array, bits, start, start + count);
     } else {
-      for (let i = start; i < end; i++) {
-        if (i > start) bytes[at++] = 0x2c;
+      for (let i = start; i < start + count; i++) {
+        if (i > start) bytes[at++] = COMMA;
         F32[0] = values[i];
-        at = writeFloat32(bytes, at, F32[0], I32[0]);
+        at = writeFloat32s(bytes, at, F32, I32, 0, 1);
       }
     }
     this.length = at;
