@@ -17,7 +17,9 @@ const run = promisify(execFile);
 let taskRoot: string;
 
 beforeAll(async () => {
-  await run('npm', ['run', 'package:image'], { cwd: REPO_ROOT });
+  // Packaged for the TF.js engine: the container path exists to run TF.js on native TensorFlow
+  // (tfjs-node), which this test checks the fallback of. (Zips for ONNX Runtime: package*.test.ts.)
+  await run('npm', ['run', 'package:image'], { cwd: REPO_ROOT, env: { ...process.env, LAMBDA_SERVING_ENGINE: 'tfjs' } });
   taskRoot = await mkdtemp(path.join(os.tmpdir(), 'image-task-root-'));
   await cp(path.join(REPO_ROOT, '.build/image'), taskRoot, { recursive: true });
   // The Dockerfile's RUN step. npm >= 11.6.2 refuses this workplace's lock (see .ci/run); 11.6.1 takes it.
@@ -61,7 +63,7 @@ describe('container image', () => {
       'half_plus_two',
       httpApiEvent({ method: 'POST', path: '/v1/models/half_plus_two:predict', body: '{"instances": [2.0, 3.0, 4.0]}' }),
       // No forced backend: the default order, tensorflow first.
-      { LAMBDA_SERVING_BACKEND: undefined },
+      { LAMBDA_SERVING_BACKEND: undefined, LAMBDA_SERVING_ENGINE: 'tfjs' },
     );
     expect(invocation.result.body).toBe('{"predictions":[3.0,3.5,4.0]}');
     // Here libtensorflow cannot be downloaded, so tfjs-node is absent and the log says why.
