@@ -6,11 +6,11 @@
  * @module protocols/tf-serving/routes
  */
 import { Hono } from 'hono';
-import { stringifyJson, type JsonValue } from '../../codecs/tensor-json.ts';
+import { parseJson, stringifyJson, type JsonValue } from '../../codecs/tensor-json.ts';
 import { InvalidArgumentError, NotFoundError, UnimplementedError } from '../../errors.ts';
-import { createInferRequest, isBodyResponse, type InferRequest } from '../../service/infer-request.ts';
+import { createInferRequest, isBodyResponse, type InferRequest, type RawBody } from '../../service/infer-request.ts';
 import type { ModelRepository } from '../../service/model-repository.ts';
-import type { ModelService, ServedVersion } from '../../service/model-service.ts';
+import type { ModelService, RequestTrace, ServedVersion } from '../../service/model-service.ts';
 import { timeStage } from '../../service/timings.ts';
 import { CLASSIFY_METHOD, DEFAULT_SIGNATURE, REGRESS_METHOD, type Signature } from '../../tensors/signature.ts';
 import { jsonExamples } from '../../tf-example/features.ts';
@@ -33,7 +33,7 @@ import {
 import { encodeClassifyResponse, encodeRegressResponse } from './classify-regress-json.ts';
 import { modelMetadataJson, modelStatusJson } from './model-json.ts';
 import { parseModelPath, type ModelPath } from './model-path.ts';
-import { decodePredictInputs, encodePredictResponse, readPredictBody, type PredictFormat } from './predict-json.ts';
+import { decodePredictInputs, decodePredictJson, encodePredictResponse, readPredictBody, type DecodedPredictRequest, type PredictFormat } from './predict-json.ts';
 
 export interface TfServingOptions extends ProtocolOptions {
   /**
@@ -84,7 +84,12 @@ async function predict(c: AppContext, service: ModelService, target: ServedVersi
   const raw = await readRawBody(c);
   let request: InferRequest;
   let format: PredictFormat = 'row';
-  if (isJsonMediaType(raw.mediaType)) {
+  const fast = isJsonMediaType(raw.mediaType) ? await fastDecode(raw, service, target, trace) : undefined;
+  if (fast) {
+    // Plain-number tensors read straight from the text; the parsed body only if a hook asks.
+    format = fast.format;
+    request = createInferRequest({ signatureName: fast.signatureName || DEFAULT_SIGNATURE, raw: lazyJson(raw), inputs: fast.inputs });
+  } else if (isJsonMediaType(raw.mediaType)) {
     const json = await parseJsonBody(raw, trace);
     const signatureName = signatureNameOf(json);
     format = isObject(json) && Object.hasOwn(json, 'inputs') ? 'columnar' : 'row';
@@ -106,6 +111,29 @@ async function predict(c: AppContext, service: ModelService, target: ServedVersi
     (await negotiatedResponse(c, response.outputs, JSON_RESPONSE_TYPES)) ??
     jsonTextResponse(c, await timeStage(trace.timings, 'encode', () => encodePredictResponse(response.outputs, format)))
   );
+}
+
+/**
+ * TF Serving's JSON body decoded from its text in one pass (`decodePredictJson`). Undefined when it
+ * does not decode: the general path then parses it and defers the error to whoever reads the
+ * inputs, so a hook of the service's own may still take a body of its own design.
+ */
+async function fastDecode(raw: RawBody, service: ModelService, target: ServedVersion, trace: RequestTrace): Promise<DecodedPredictRequest | undefined> {
+  try {
+    return await timeStage(trace.timings, 'decode', () =>
+      decodePredictJson(new TextDecoder().decode(raw.bytes), (name) => service.signature(target.model, name || DEFAULT_SIGNATURE)),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** The raw body with `json` parsed on first read. */
+function lazyJson(raw: RawBody): RawBody {
+  let json: JsonValue | undefined;
+  const lazy = { ...raw };
+  Object.defineProperty(lazy, 'json', { enumerable: true, get: () => (json ??= parseJson(new TextDecoder().decode(raw.bytes))) });
+  return lazy;
 }
 
 /**
