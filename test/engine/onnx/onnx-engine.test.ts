@@ -8,6 +8,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LOADING as ALL_LOADING } from '../../support/fixture-models.ts';
 import { initBackend } from '../../../lib/engine/backend.ts';
 import type { LoadedModel } from '../../../lib/engine/model.ts';
 import { onnxEngine } from '../../../lib/engine/onnx/engine.ts';
@@ -149,37 +150,19 @@ describe.skipIf(!HAVE_FIXTURES)(`ONNX Runtime engine vs the TF.js engine on real
 });
 
 /**
- * Every graph-form fixture the TF.js engine loads (test/formats/every-path.test.ts LOADING, less
- * TF.js folders and LeNet, whose input declares no shape: it has its own test above).
+ * Every fixture that loads (test/support/fixture-models.ts), less those with tests of their own
+ * here: LeNet (its input declares no shape), the regression model's frozen and TFLite forms
+ * (SOURCES.md values), tf2-int64-float64 (exact int64/float64 against TensorFlow's reference),
+ * and tf2-static-hashtable (a lookup table ONNX Runtime does not lower: TF.js serves it).
  */
-const LOADING = [
-  'tf-serving/saved_model_half_plus_two_cpu/00000123',
-  'tf-serving/saved_model_half_plus_two_tflite/00000123',
-  'tfjs-node/saved_model/int64_multiply',
-  'tfjs-node/saved_model/model_multi_output',
-  'tfjs-node/saved_model/model_single_input_multi_output',
-  'tfjs-node/saved_model/module_with_multiple_signatures',
-  'tfjs-node/saved_model/times_three_float',
-  'tfjs-node/saved_model/times_two_int',
-  'tfjs-node/saved_model/uint8_multiply',
-  'keras-savedmodel/arm-openmv-mobilenet-v1/model',
-  'keras-savedmodel/cppflow-keras/load_model/model',
-  'keras-savedmodel/cppflow-keras/multi_input_output/model',
-  'keras-savedmodel/scisharp-mnist-mlp/simple_model_from_auto_compile',
-  'tf1-savedmodel/tf2onnx-regression/regression/saved_model',
-  'frozen-graphdef/poets-mobilenet',
-  'keras-h5/dl4j-tfkeras-cnn2d',
-  'keras-h5/face-classification-mini-xception',
-  'tflite/tfjs-add4',
-  'tflite/tflite-support-mobilenet-v1-025',
-  'tflite/tflm-hello-world',
-  'tflite/tflm-mnist-lstm',
-  'tf-written/frozen-graphdef-convnet/1',
-  'tf-written/keras-mobilenetv2-a035/1',
-  'tf-written/keras-nasnet-reduced/1',
-  'tf-written/tflite-int8-cnn/1',
-  'tf-written/tflite-two-signatures/1',
-];
+const OWN_TESTS = new Set([
+  'frozen-graphdef/dl4j-lenet',
+  'tf1-savedmodel/tf2onnx-regression/regression/graphdef',
+  'tf1-savedmodel/tf2onnx-regression/regression/tflite',
+  'tf-written/tf2-int64-float64/1',
+  'tf-written/tf2-static-hashtable/1',
+]);
+const LOADING = ALL_LOADING.filter((dir) => !OWN_TESTS.has(dir));
 
 /** Deterministic inputs for a signature: unknown sizes as 2 (rank unknown: [3]), small values every dtype holds. */
 function inputsFor(model: LoadedModel, signatureName: string): TensorMap {

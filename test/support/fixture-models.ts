@@ -1,0 +1,37 @@
+/**
+ * The model folders under ../shared/fixtures that load today (test/formats/every-path.test.ts also
+ * lists the ones that fail, with their reasons, and checks the two lists cover every folder).
+ */
+export const LOADING = [
+  'tf-serving/saved_model_half_plus_two_cpu/00000123',
+  'tf-serving/saved_model_half_plus_two_tflite/00000123',
+  'tfjs-node/saved_model/int64_multiply',
+  'tfjs-node/saved_model/model_multi_output',
+  'tfjs-node/saved_model/model_single_input_multi_output',
+  'tfjs-node/saved_model/module_with_multiple_signatures',
+  'tfjs-node/saved_model/times_three_float',
+  'tfjs-node/saved_model/times_two_int',
+  'tfjs-node/saved_model/uint8_multiply',
+  'keras-savedmodel/arm-openmv-mobilenet-v1/model',
+  'keras-savedmodel/cppflow-keras/load_model/model',
+  'keras-savedmodel/cppflow-keras/multi_input_output/model',
+  'keras-savedmodel/scisharp-mnist-mlp/simple_model_from_auto_compile',
+  'tf1-savedmodel/tf2onnx-regression/regression/saved_model',
+  'tf1-savedmodel/tf2onnx-regression/regression/graphdef',
+  'tf1-savedmodel/tf2onnx-regression/regression/tflite',
+  'frozen-graphdef/dl4j-lenet',
+  'frozen-graphdef/poets-mobilenet',
+  'keras-h5/dl4j-tfkeras-cnn2d',
+  'keras-h5/face-classification-mini-xception',
+  'tflite/tfjs-add4',
+  'tflite/tflite-support-mobilenet-v1-025',
+  'tflite/tflm-hello-world',
+  'tflite/tflm-mnist-lstm',
+  'tf-written/frozen-graphdef-convnet/1',
+  'tf-written/keras-mobilenetv2-a035/1',
+  'tf-written/keras-nasnet-reduced/1',
+  'tf-written/tf2-int64-float64/1',
+  'tf-written/tf2-static-hashtable/1',
+  'tf-written/tflite-int8-cnn/1',
+  'tf-written/tflite-two-signatures/1',
+];
