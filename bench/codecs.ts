@@ -16,6 +16,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TensorCodec } from '../lib/codecs/codec.ts';
 import { arrowCodec } from '../lib/codecs/arrow.ts';
 import { multipartCodec } from '../lib/codecs/multipart.ts';
@@ -105,57 +106,63 @@ function asRequest(codec: BenchCodec, body: Uint8Array): Uint8Array {
   return utf8Encoder.encode(`{"inputs":${text.slice('{"outputs":'.length)}`);
 }
 
-const random = mulberry32(42);
-const values = Float32Array.from({ length: SHAPE[0] * SHAPE[1] }, () => (random() / 2 ** 32) * 2 - 1);
-const tensors: TensorMap = { [INPUT]: { dtype: 'DT_FLOAT', shape: SHAPE, values } };
-const dataBytes = values.byteLength;
+/** float32 [1000, 1000] through every codec, interleaved; median of `rounds` after WARM_UP rounds. */
+export async function measureCodecs(rounds = ROUNDS) {
+  const random = mulberry32(42);
+  const values = Float32Array.from({ length: SHAPE[0] * SHAPE[1] }, () => (random() / 2 ** 32) * 2 - 1);
+  const tensors: TensorMap = { [INPUT]: { dtype: 'DT_FLOAT', shape: SHAPE, values } };
+  const dataBytes = values.byteLength;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const samples = CODECS.map(() => ({ encode: [] as number[], decode: [] as number[], wireBytes: 0 }));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const samples = CODECS.map(() => ({ encode: [] as number[], decode: [] as number[], wireBytes: 0 }));
 
-for (let round = 0; round < WARM_UP + ROUNDS; round++) {
-  for (const [i, codec] of CODECS.entries()) {
-    let start = performance.now();
-    const body = codec.encode(tensors);
-    const encodeMs = performance.now() - start;
-    const request = asRequest(codec, body);
-    start = performance.now();
-    const decoded = await codec.decode(request);
-    const decodeMs = performance.now() - start;
-    if (round === 0) check(codec.name, decoded);
-    if (round < WARM_UP) continue;
-    samples[i].encode.push(encodeMs);
-    samples[i].decode.push(decodeMs);
-    samples[i].wireBytes = body.length;
+  for (let round = 0; round < WARM_UP + rounds; round++) {
+    for (const [i, codec] of CODECS.entries()) {
+      let start = performance.now();
+      const body = codec.encode(tensors);
+      const encodeMs = performance.now() - start;
+      const request = asRequest(codec, body);
+      start = performance.now();
+      const decoded = await codec.decode(request);
+      const decodeMs = performance.now() - start;
+      if (round === 0) check(codec.name, decoded);
+      if (round < WARM_UP) continue;
+      samples[i].encode.push(encodeMs);
+      samples[i].decode.push(decodeMs);
+      samples[i].wireBytes = body.length;
+    }
   }
+
+  function check(name: string, decoded: TensorMap): void {
+    const got = decoded[INPUT]?.values as Float32Array | undefined;
+    const same = got instanceof Float32Array && got.length === values.length && got.every((v, j) => Object.is(v, values[j]));
+    if (!same) throw new Error(`${name} did not read back the tensor it wrote`);
+  }
+
+  const mbps = (ms: number) => +(dataBytes / 1e6 / (ms / 1e3)).toFixed(1);
+  const results = CODECS.map((codec, i) => {
+    const encodeMs = median(samples[i].encode);
+    const decodeMs = median(samples[i].decode);
+    return {
+      codec: codec.name,
+      wire_mb: +(samples[i].wireBytes / 1e6).toFixed(2),
+      encode_ms: +encodeMs.toFixed(3),
+      decode_ms: +decodeMs.toFixed(3),
+      encode_mb_per_s: mbps(encodeMs),
+      decode_mb_per_s: mbps(decodeMs),
+    };
+  });
+  return { node: process.version, rounds, tensor: { dtype: 'DT_FLOAT' as const, shape: SHAPE, data_mb: dataBytes / 1e6 }, results };
 }
 
-function check(name: string, decoded: TensorMap): void {
-  const got = decoded[INPUT]?.values as Float32Array | undefined;
-  const same = got instanceof Float32Array && got.length === values.length && got.every((v, j) => Object.is(v, values[j]));
-  if (!same) throw new Error(`${name} did not read back the tensor it wrote`);
+// Run directly (npm run bench:codecs), not when bench/run-all.ts imports measureCodecs.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const report = await measureCodecs();
+  const { results } = report;
+  const output = path.resolve(import.meta.dirname, 'results/codecs.json');
+  await mkdir(path.dirname(output), { recursive: true });
+  await writeFile(output, JSON.stringify(report, null, 2));
+  console.log(`float32 [${SHAPE.join(', ')}] (${report.tensor.data_mb} MB of data), median of ${report.rounds} interleaved rounds; MB/s of tensor data`);
+  console.table(results);
+  console.log(`written to ${path.relative(process.cwd(), output)}`);
 }
-
-const mbps = (ms: number) => +(dataBytes / 1e6 / (ms / 1e3)).toFixed(1);
-const results = CODECS.map((codec, i) => {
-  const encodeMs = median(samples[i].encode);
-  const decodeMs = median(samples[i].decode);
-  return {
-    codec: codec.name,
-    wire_mb: +(samples[i].wireBytes / 1e6).toFixed(2),
-    encode_ms: +encodeMs.toFixed(3),
-    decode_ms: +decodeMs.toFixed(3),
-    encode_mb_per_s: mbps(encodeMs),
-    decode_mb_per_s: mbps(decodeMs),
-  };
-});
-
-const output = path.resolve(import.meta.dirname, 'results/codecs.json');
-await mkdir(path.dirname(output), { recursive: true });
-await writeFile(
-  output,
-  JSON.stringify({ node: process.version, rounds: ROUNDS, tensor: { dtype: 'DT_FLOAT', shape: SHAPE, data_mb: dataBytes / 1e6 }, results }, null, 2),
-);
-console.log(`float32 [${SHAPE.join(', ')}] (${dataBytes / 1e6} MB of data), median of ${ROUNDS} interleaved rounds; MB/s of tensor data`);
-console.table(results);
-console.log(`written to ${path.relative(process.cwd(), output)}`);

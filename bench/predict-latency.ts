@@ -1,7 +1,7 @@
 /**
  * How long does one mnist predict take through the local server (real loopback HTTP) and through
  * the Lambda handler (API Gateway v2 event), and does tf.memory() stay flat?
- * Run: npm run bench  (LAMBDA_SERVING_BACKEND=cpu|wasm to pick the backend; ROUNDS=1000)
+ * Run: npm run bench:predict-latency  (LAMBDA_SERVING_BACKEND=cpu|wasm to pick the backend; ROUNDS=1000)
  * Writes bench/results/predict-latency-<backend>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
