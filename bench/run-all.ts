@@ -37,6 +37,7 @@ import { ModelService } from '../lib/service/model-service.ts';
 import type { TensorMap } from '../lib/tensors/host-tensor.ts';
 import { DEFAULT_OUT_DIR, extractNsfwjsModels, type NsfwjsModel } from '../scripts/extract-nsfwjs-models.ts';
 import { httpApiEvent } from '../test/support/lambda-events.ts';
+import { requestBodies } from './request-bodies.ts';
 import { invokeInFreshProcess, unzipToTemp } from '../test/support/lambda-zip.ts';
 import { measureCodecs } from './codecs.ts';
 
@@ -252,17 +253,8 @@ const served = await withThreads(1, async () => {
   const server = await listen(createApp([service]).fetch, { port: 0, hostname: '127.0.0.1' });
   const signature = Object.keys(model.signatures)[0];
   const feeds = inputsFor(model, signature, 1);
-  const pixels = Object.values(feeds)[0].values as Float32Array;
-  const rows: number[][][] = [];
-  for (let y = 0; y < 224; y++) {
-    const row: number[][] = [];
-    for (let x = 0; x < 224; x++) row.push(Array.from(pixels.subarray((y * 224 + x) * 3, (y * 224 + x) * 3 + 3)));
-    rows.push(row);
-  }
-  const jsonBody = JSON.stringify({ instances: [rows] });
-  const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 224, 224, 3), }";
-  const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-  const npy = new Uint8Array(Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, padded.length & 0xff, padded.length >> 8]), Buffer.from(padded, 'latin1'), Buffer.from(pixels.buffer)]));
+  const [inputName, input] = Object.entries(feeds)[0];
+  const { json: jsonBody, npy } = requestBodies(input, inputName, Object.keys(model.signatures[signature].outputs)[0]);
   const url = `http://127.0.0.1:${server.port}/v1/models/m:predict`;
   const ok = async (response: Response) => {
     const text = await response.text();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createHandler } from '../lib/http/lambda.ts';
 import { ModelService } from '../lib/service/model-service.ts';
 import { httpApiEvent } from '../test/support/lambda-events.ts';
+import { requestBodies } from './request-bodies.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 60);
 const source = path.resolve(import.meta.dirname, 'models/nsfwjs/mobilenet_v2');
@@ -26,24 +27,13 @@ const inputName = Object.keys(model.signatures[signature].inputs)[0];
 const pixels = Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => ((i * 7919) % 255) / 255);
 const input = { dtype: 'DT_FLOAT' as const, shape: [1, 224, 224, 3], values: pixels };
 
-const rows: number[][][] = [];
-for (let y = 0; y < 224; y++) {
-  const row: number[][] = [];
-  for (let x = 0; x < 224; x++) row.push(Array.from(pixels.subarray((y * 224 + x) * 3, (y * 224 + x) * 3 + 3)));
-  rows.push(row);
-}
-const jsonBody = JSON.stringify({ instances: [rows] });
-const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 224, 224, 3), }";
-const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-const npy = new Uint8Array(Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, padded.length & 0xff, padded.length >> 8]), Buffer.from(padded, 'latin1'), Buffer.from(pixels.buffer)]));
-const v2Header = Buffer.from(JSON.stringify({ inputs: [{ name: inputName, shape: [1, 224, 224, 3], datatype: 'FP32', parameters: { binary_data_size: pixels.byteLength } }], outputs: [{ name: Object.keys(model.signatures[signature].outputs)[0], parameters: { binary_data: true } }] }));
-const v2Body = new Uint8Array(Buffer.concat([v2Header, Buffer.from(pixels.buffer)]));
+const bodies = requestBodies(input, inputName, Object.keys(model.signatures[signature].outputs)[0]);
 
 const cases: Record<string, () => Promise<unknown>> = {
   'engine run() alone': () => model.run(signature, { [inputName]: input }),
-  'Lambda handler, NPY body': () => handler(httpApiEvent({ method: 'POST', path: '/v1/models/m:predict', body: npy, headers: { 'content-type': 'application/x-npy' } })),
-  'Lambda handler, V2 binary body': () => handler(httpApiEvent({ method: 'POST', path: '/v2/models/m/infer', body: v2Body, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(v2Header.length) } })),
-  'Lambda handler, JSON body': () => handler(httpApiEvent({ method: 'POST', path: '/v1/models/m:predict', body: jsonBody })),
+  'Lambda handler, NPY body': () => handler(httpApiEvent({ method: 'POST', path: '/v1/models/m:predict', body: bodies.npy, headers: { 'content-type': 'application/x-npy' } })),
+  'Lambda handler, V2 binary body': () => handler(httpApiEvent({ method: 'POST', path: '/v2/models/m/infer', body: bodies.v2, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(bodies.v2HeaderLength) } })),
+  'Lambda handler, JSON body': () => handler(httpApiEvent({ method: 'POST', path: '/v1/models/m:predict', body: bodies.json })),
 };
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
 for (let round = 0; round < ROUNDS + 5; round++) {
