@@ -15,9 +15,9 @@ const NINE = 0x39;
 const UPPER_E = 0x45;
 const LOWER_E = 0x65;
 
-const TWO_TO_53 = 2 ** 53;
+export const TWO_TO_53 = 2 ** 53;
 /** 10^0 … 10^22: the powers of ten a double holds exactly. */
-const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+export const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 /** The value of the last number readPlainNumber read. */
 export const plainNumber = new Float64Array(1);

@@ -7,7 +7,7 @@
  * @module codecs/npy
  */
 import { InternalError, InvalidArgumentError, NotAcceptableError } from '../errors.ts';
-import { sizeOf, type DType, type HostTensor, type TensorMap, type TensorValues } from '../tensors/host-tensor.ts';
+import { sizeOf, STORAGE, type DType, type HostTensor, type NumericDType, type TensorMap, type TensorValues } from '../tensors/host-tensor.ts';
 import type { DecodeContext, DecodedBody, TensorCodec } from './codec.ts';
 
 /** The media type NPY responses are written as. */
@@ -35,29 +35,36 @@ type NumericArrayConstructor =
   | BigUint64ArrayConstructor;
 
 interface NumericKind {
-  dtype: DType;
+  dtype: NumericDType;
   /** numpy's type character and size, e.g. `f4`. */
   code: string;
+  /** The dtype's host storage (lib/tensors). */
   storage: NumericArrayConstructor;
 }
 
-/** Every numeric dtype: its NPY type code and its host storage. */
-const NUMERIC_KINDS: readonly NumericKind[] = [
-  { dtype: 'DT_FLOAT', code: 'f4', storage: Float32Array },
-  { dtype: 'DT_DOUBLE', code: 'f8', storage: Float64Array },
-  { dtype: 'DT_HALF', code: 'f2', storage: Uint16Array },
-  { dtype: 'DT_INT8', code: 'i1', storage: Int8Array },
-  { dtype: 'DT_INT16', code: 'i2', storage: Int16Array },
-  { dtype: 'DT_INT32', code: 'i4', storage: Int32Array },
-  { dtype: 'DT_INT64', code: 'i8', storage: BigInt64Array },
-  { dtype: 'DT_UINT8', code: 'u1', storage: Uint8Array },
-  { dtype: 'DT_UINT16', code: 'u2', storage: Uint16Array },
-  { dtype: 'DT_UINT32', code: 'u4', storage: Uint32Array },
-  { dtype: 'DT_UINT64', code: 'u8', storage: BigUint64Array },
-  { dtype: 'DT_BOOL', code: 'b1', storage: Uint8Array },
-];
+/** numpy's type code of every numeric dtype. */
+const NPY_CODES: Record<NumericDType, string> = {
+  DT_FLOAT: 'f4',
+  DT_DOUBLE: 'f8',
+  DT_HALF: 'f2',
+  DT_INT8: 'i1',
+  DT_INT16: 'i2',
+  DT_INT32: 'i4',
+  DT_INT64: 'i8',
+  DT_UINT8: 'u1',
+  DT_UINT16: 'u2',
+  DT_UINT32: 'u4',
+  DT_UINT64: 'u8',
+  DT_BOOL: 'b1',
+};
+
+const NUMERIC_KINDS: readonly NumericKind[] = (Object.keys(NPY_CODES) as NumericDType[]).map((dtype) => ({
+  dtype,
+  code: NPY_CODES[dtype],
+  storage: STORAGE[dtype] as NumericArrayConstructor,
+}));
 const KIND_BY_CODE = new Map(NUMERIC_KINDS.map((kind) => [kind.code, kind]));
-const KIND_BY_DTYPE = new Map(NUMERIC_KINDS.map((kind) => [kind.dtype, kind]));
+const KIND_BY_DTYPE = new Map<DType, NumericKind>(NUMERIC_KINDS.map((kind) => [kind.dtype, kind]));
 const SUPPORTED_CODES = `${NUMERIC_KINDS.map((kind) => `${kind.storage.BYTES_PER_ELEMENT === 1 ? '|' : '<'}${kind.code}`).join(' ')} |S<n> <U<n>`;
 
 /** What an NPY header's `descr` says about each element. */

@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { decimalToDouble } from './decimal-double.ts';
-import { plainNumber, readPlainNumber } from './json-number.ts';
+import { EXACT_POWERS_OF_TEN, plainNumber, readPlainNumber, TWO_TO_53 } from './json-number.ts';
 
 /** A parsed JSON value; integers outside the safe range arrive as `bigint`. */
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
@@ -36,10 +36,6 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-
-const TWO_TO_53 = 2 ** 53;
-/** 10^0 … 10^22: the powers of ten a double holds exactly. */
-const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 const SIMPLE_ESCAPES: Record<number, string> = {
   [QUOTE]: '"',
