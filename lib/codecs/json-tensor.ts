@@ -236,13 +236,13 @@ class Filler {
 }
 
 /** Stores one JSON element at an index; returns what was wrong with it (for "got …"), or undefined. */
-type ElementWriter = (index: number, value: JsonValue) => string | undefined;
+export type ElementWriter = (index: number, value: JsonValue) => string | undefined;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-function elementWriter(dtype: DType, values: TensorValues): ElementWriter {
+export function elementWriter(dtype: DType, values: TensorValues): ElementWriter {
   switch (dtype) {
     case 'DT_FLOAT':
     case 'DT_DOUBLE': {

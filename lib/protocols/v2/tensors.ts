@@ -4,10 +4,11 @@
  * (BYTES as 4-byte length-prefixed elements, BOOL as one byte each).
  * @module protocols/v2/tensors
  */
+import { elementWriter } from '../../codecs/json-tensor.ts';
 import { formatFloat32, formatFloat64, type JsonValue } from '../../codecs/tensor-json.ts';
 import { InvalidArgumentError } from '../../errors.ts';
-import { floatToHalf, halfToFloat } from '../../tensors/float16.ts';
-import { allocateValues, INTEGER_RANGE, sizeOf, STORAGE, type DType, type HostTensor, type NumericDType } from '../../tensors/host-tensor.ts';
+import { halfToFloat } from '../../tensors/float16.ts';
+import { allocateValues, sizeOf, STORAGE, type DType, type HostTensor, type NumericDType } from '../../tensors/host-tensor.ts';
 
 const V2_DATATYPES = {
   BOOL: 'DT_BOOL',
@@ -55,8 +56,12 @@ export function tensorFromJson(data: JsonValue | undefined, dtype: DType, shape:
     throw new InvalidArgumentError(`${where}: 'data' has ${flat.length} elements, but shape [${shape}] holds ${size}`);
   }
   const values = allocateValues(dtype, size);
-  const set = elementSetter(dtype, values, where);
-  for (let i = 0; i < size; i++) set(i, flat[i]);
+  // The same element rules, and texts, as TF Serving's JSON bodies.
+  const write = elementWriter(dtype, values);
+  for (let i = 0; i < size; i++) {
+    const problem = write(i, flat[i]);
+    if (problem !== undefined) throw new InvalidArgumentError(`${where} expects ${dtype}, got ${problem} at data[${i}]`);
+  }
   return { dtype, shape, values };
 }
 
@@ -68,51 +73,6 @@ function flatten(value: JsonValue | undefined, out: JsonValue[], depth: number, 
   }
   if (depth > 64) throw new InvalidArgumentError(`${where}: 'data' is nested too deeply`);
   for (const item of value) flatten(item, out, depth + 1, where);
-}
-
-function elementSetter(dtype: DType, values: HostTensor['values'], where: string): (i: number, v: JsonValue) => void {
-  const fail = (i: number, v: JsonValue, what: string): never => {
-    throw new InvalidArgumentError(`${where}: data[${i}] is ${describe(v)}, not ${what}`);
-  };
-  switch (dtype) {
-    case 'DT_STRING': {
-      const out = values as Uint8Array[];
-      const encoder = new TextEncoder();
-      return (i, v) => (typeof v === 'string' ? (out[i] = encoder.encode(v)) : fail(i, v, 'a string'));
-    }
-    case 'DT_BOOL': {
-      const out = values as Uint8Array;
-      return (i, v) => (typeof v === 'boolean' ? (out[i] = v ? 1 : 0) : fail(i, v, 'a boolean'));
-    }
-    case 'DT_FLOAT':
-    case 'DT_DOUBLE': {
-      const out = values as Float32Array | Float64Array;
-      return (i, v) => (typeof v === 'number' || typeof v === 'bigint' ? (out[i] = Number(v)) : fail(i, v, 'a number'));
-    }
-    case 'DT_HALF': {
-      const out = values as Uint16Array;
-      return (i, v) => (typeof v === 'number' ? (out[i] = floatToHalf(v)) : fail(i, v, 'a number'));
-    }
-    case 'DT_INT64':
-    case 'DT_UINT64': {
-      const out = values as BigInt64Array | BigUint64Array;
-      const [min, max] = dtype === 'DT_INT64' ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n];
-      return (i, v) => {
-        const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : fail(i, v, 'an integer');
-        if (n < min || n > max) fail(i, v, `within ${dtype}'s range`);
-        out[i] = n;
-      };
-    }
-    default: {
-      const [min, max] = INTEGER_RANGE[dtype]!;
-      const out = values as Int32Array;
-      return (i, v) => {
-        const n = typeof v === 'number' && Number.isInteger(v) ? v : fail(i, v, 'an integer');
-        if (n < min || n > max) fail(i, v, `within ${dtype}'s range ${min} to ${max}`);
-        out[i] = n;
-      };
-    }
-  }
 }
 
 /** A response output's flat JSON `data`, written as text (exact int64, shortest float32). */
@@ -188,12 +148,4 @@ export function tensorFromBinary(bytes: Uint8Array, dtype: DType, shape: number[
     throw new InvalidArgumentError(`${where}: binary_data_size is ${bytes.length} bytes, but shape [${shape}] of ${v2Datatype(dtype)} needs ${expected}`);
   }
   return { dtype, shape, values: new Storage(bytes.slice().buffer) };
-}
-
-function describe(value: JsonValue): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return 'a string';
-  return String(value);
 }
